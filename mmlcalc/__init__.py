@@ -1,0 +1,18 @@
+"""mmlcalc: the helper package of the course "Multivariate calculus for machine learning".
+
+One module per week's topic, plus shared helpers:
+
+========================  ====================================================
+``mmlcalc.calculus``      week 1: secant slopes and finite-difference derivatives
+``mmlcalc.checks``        feedback for check cells and assignment tests
+``mmlcalc.data``          the real data sets shipped with the package, with sources
+``mmlcalc.plotting``      the course style, palette and ``plot_*`` figure helpers
+``mmlcalc.widgets``       the explorer pattern and the explorers of every week
+========================  ====================================================
+
+Importing the package, or a numerics module, prints nothing, draws nothing and
+sets no matplotlib backend; only ``plotting`` and ``widgets`` import matplotlib
+and ipywidgets.
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,345 @@
+"""Feedback a learner can act on: the helpers behind check cells and assignment tests.
+
+Two ways to use the same comparisons:
+
+* In a lecture notebook's "check your understanding" cell, :func:`check_answer`
+  never raises: it returns a :class:`Feedback` that shows as a green tick or an
+  orange "not yet" with the reason, so the notebook always runs top to bottom.
+* In an assignment's test cell, the ``expect_*`` functions raise
+  :class:`CheckFailed` (an ``AssertionError``, so nbgrader scores the cell zero)
+  whose message says what was expected, what came and the likely mistake. In
+  Jupyter it shows as that one message, not as a wall of traceback.
+
+This module imports only NumPy.
+"""
+
+from __future__ import annotations
+
+import html
+import importlib
+import inspect
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = [
+    "CheckFailed",
+    "Feedback",
+    "check_answer",
+    "describe",
+    "expect",
+    "expect_array",
+    "expect_close",
+    "expect_number",
+    "expect_own_work",
+]
+
+
+class CheckFailed(AssertionError):
+    """A failed check, carrying one clear sentence (or two) for the learner.
+
+    Jupyter shows only the message (through IPython's ``_render_traceback_``
+    hook), so a learner reads what went wrong instead of a traceback.
+    """
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+    def _render_traceback_(self) -> list[str]:
+        return ["CheckFailed: " + line if i == 0 else line
+                for i, line in enumerate(self.message.splitlines())]
+
+
+def describe(value) -> str:
+    """A short description of ``value`` for a message: its type, and its shape if it has one.
+
+    Examples
+    --------
+    >>> describe(None)
+    'None'
+    >>> describe(np.zeros((2, 3)))
+    'an array of shape (2, 3)'
+    >>> describe("7")
+    "the text '7'"
+    """
+    if value is None:
+        return "None"
+    if isinstance(value, str):
+        shown = value if len(value) <= 30 else value[:27] + "..."
+        return f"the text {shown!r}"
+    if isinstance(value, (bool, np.bool_)):
+        return f"the boolean {value}"
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape}"
+    if isinstance(value, (list, tuple)):
+        return f"a {type(value).__name__} of length {len(value)}"
+    if callable(value):
+        return f"the function {getattr(value, '__name__', type(value).__name__)}"
+    if isinstance(value, (int, float, np.number)):
+        return f"the number {_fmt(value)}"
+    return f"a {type(value).__name__}"
+
+
+def _fmt(value) -> str:
+    """Format a number or array compactly for a message."""
+    array = np.asarray(value)
+    if array.ndim == 0:
+        number = array.item()
+        if isinstance(number, float):
+            return f"{number:.6g}"
+        return str(number)
+    return np.array2string(array, precision=6, threshold=12, separator=", ")
+
+
+def expect(condition: bool, message: str) -> None:
+    """Raise :class:`CheckFailed` with ``message`` unless ``condition`` holds.
+
+    Examples
+    --------
+    >>> expect(1 + 1 == 2, "arithmetic is broken")
+    """
+    if not condition:
+        raise CheckFailed(message)
+
+
+def _as_real_array(got, name: str) -> np.ndarray:
+    if got is None:
+        raise CheckFailed(
+            f"{name} gave None: did the function forget to `return` its result?"
+        )
+    if isinstance(got, (str, bytes, bool, np.bool_)) or callable(got):
+        raise CheckFailed(f"{name} should be a number or an array of numbers, got {describe(got)}.")
+    try:
+        array = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        raise CheckFailed(
+            f"{name} should be a number or an array of numbers, got {describe(got)}."
+        ) from None
+    return array
+
+
+def expect_number(got, name: str = "your answer") -> float:
+    """Check that ``got`` is one real number and return it as a float.
+
+    Examples
+    --------
+    >>> expect_number(np.float64(2.5))
+    2.5
+    >>> expect_number([1, 2], "secant_slope(f, 0, 1)")
+    Traceback (most recent call last):
+    ...
+    mmlcalc.checks.CheckFailed: secant_slope(f, 0, 1) should be a single number, got a list of length 2.
+    """
+    array = _as_real_array(got, name)
+    if array.size != 1:
+        raise CheckFailed(f"{name} should be a single number, got {describe(got)}.")
+    return float(array.reshape(()))
+
+
+def expect_array(got, shape: Sequence[int], name: str = "your answer") -> np.ndarray:
+    """Check that ``got`` is an array of numbers of ``shape`` and return it.
+
+    A shape that is the expected one reversed is reported as a likely transpose.
+
+    Examples
+    --------
+    >>> expect_array(np.zeros((3, 2)), (2, 3), "jacobian(f, x)")
+    Traceback (most recent call last):
+    ...
+    mmlcalc.checks.CheckFailed: jacobian(f, x) should have shape (2, 3), got shape (3, 2): did you transpose it?
+    """
+    array = _as_real_array(got, name)
+    shape = tuple(shape)
+    if array.shape != shape:
+        hint = ""
+        if array.shape == shape[::-1] and len(shape) == 2:
+            hint = ": did you transpose it?"
+        elif array.size == int(np.prod(shape)):
+            hint = f": the right number of values, arranged differently (reshape to {shape}?)"
+        raise CheckFailed(f"{name} should have shape {shape}, got shape {array.shape}{hint}")
+    return array
+
+
+def expect_close(
+    got,
+    expected,
+    name: str = "your answer",
+    *,
+    rtol: float = 1e-7,
+    atol: float = 1e-10,
+    mistakes: Mapping[str, object] | None = None,
+    hint: str | None = None,
+) -> None:
+    """Check that ``got`` matches ``expected`` within tolerances; explain any difference.
+
+    Parameters
+    ----------
+    got : number or array_like
+        The learner's value.
+    expected : number or array_like
+        The right value. Its shape is the required shape.
+    name : str
+        How to call the value in the message, e.g. ``"central_difference(np.sin, 1.0, 1e-3)"``.
+    rtol, atol : float
+        Pass when ``|got - expected| <= atol + rtol * |expected|`` everywhere.
+    mistakes : mapping of str to value, optional
+        Values that known mistakes produce, keyed by the hint to show when ``got``
+        matches one of them ("divided by h instead of 2h").
+    hint : str, optional
+        A general hint added when the value is wrong and no known mistake matches.
+
+    Examples
+    --------
+    >>> expect_close(4.0, 4.0 + 1e-12)
+    >>> expect_close(2.0, 4.0, "secant_slope(f, 1, 3)",
+    ...              mistakes={"did you divide by x1 + x0 instead of x1 - x0?": 2.0})
+    Traceback (most recent call last):
+    ...
+    mmlcalc.checks.CheckFailed: secant_slope(f, 1, 3): expected 4, got 2. Likely mistake: did you divide by x1 + x0 instead of x1 - x0?
+    """
+    expected_array = np.asarray(expected, dtype=float)
+    if expected_array.ndim == 0:
+        got_array = np.asarray(expect_number(got, name))
+    else:
+        got_array = expect_array(got, expected_array.shape, name)
+    if np.any(np.isnan(got_array)) and not np.any(np.isnan(expected_array)):
+        raise CheckFailed(
+            f"{name} contains nan (not a number): look for 0/0, a log or square root of a "
+            "negative number, or an operation on an unset value."
+        )
+    if np.allclose(got_array, expected_array, rtol=rtol, atol=atol, equal_nan=True):
+        return
+    if expected_array.ndim == 0:
+        message = f"{name}: expected {_fmt(expected_array)}, got {_fmt(got_array)}."
+    else:
+        error = np.abs(got_array - expected_array)
+        worst = np.unravel_index(int(np.nanargmax(np.where(np.isnan(error), np.inf, error))),
+                                 error.shape)
+        n_wrong = int(np.sum(~np.isclose(got_array, expected_array, rtol=rtol, atol=atol)))
+        message = (
+            f"{name}: {n_wrong} of {error.size} values differ; at index {tuple(map(int, worst))} "
+            f"expected {_fmt(expected_array[worst])}, got {_fmt(got_array[worst])}."
+        )
+    for mistake, wrong_value in (mistakes or {}).items():
+        wrong = np.asarray(wrong_value, dtype=float)
+        if wrong.shape == got_array.shape and np.allclose(got_array, wrong, rtol=1e-6, atol=atol):
+            raise CheckFailed(f"{message} Likely mistake: {mistake}")
+    if expected_array.ndim == 2 and got_array.shape == expected_array.shape[::-1] and np.allclose(
+        got_array, expected_array.T, rtol=rtol, atol=atol
+    ):
+        raise CheckFailed(f"{message} Likely mistake: the values are transposed.")
+    if hint:
+        message = f"{message} Hint: {hint}"
+    raise CheckFailed(message)
+
+
+def expect_own_work(
+    function: Callable,
+    *args,
+    name: str | None = None,
+    forbidden: Sequence[str] = ("mmlcalc.calculus",),
+):
+    """Call ``function(*args)`` and fail if it used the course package's version of the answer.
+
+    The package holds the week's numerics for the lecture; a graded task asks the
+    learner to write the formula. This watches every Python call made while
+    ``function`` runs and fails if one lands in a ``forbidden`` module.
+
+    Returns
+    -------
+    Whatever ``function(*args)`` returns.
+
+    Examples
+    --------
+    >>> from mmlcalc.calculus import forward_difference
+    >>> def mine(f, x, h):
+    ...     return (f(x + h) - f(x)) / h
+    >>> expect_own_work(mine, abs, 1.0, 0.5)
+    1.0
+    >>> expect_own_work(forward_difference, abs, 1.0, 0.5, name="forward_difference")
+    Traceback (most recent call last):
+    ...
+    mmlcalc.checks.CheckFailed: forward_difference calls mmlcalc.calculus.forward_difference: this task asks you to write the formula yourself.
+    """
+    name = name or getattr(function, "__name__", "your function")
+    files = {}
+    for module_name in forbidden:
+        module = importlib.import_module(module_name)
+        files[inspect.getsourcefile(module)] = module_name
+    called: list[str] = []
+
+    def watch(frame, event, arg):
+        if event == "call" and not called:
+            module_name = files.get(frame.f_code.co_filename)
+            if module_name is not None:
+                called.append(f"{module_name}.{frame.f_code.co_name}")
+
+    previous = sys.getprofile()
+    sys.setprofile(watch)
+    try:
+        result = function(*args)
+    finally:
+        sys.setprofile(previous)
+    if called:
+        raise CheckFailed(
+            f"{name} calls {called[0]}: this task asks you to write the formula yourself."
+        )
+    return result
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """The verdict of a check cell: shown as a coloured line in Jupyter, plain text elsewhere."""
+
+    correct: bool
+    message: str
+
+    def __bool__(self) -> bool:
+        return self.correct
+
+    def __repr__(self) -> str:
+        return ("✓ " if self.correct else "✗ ") + self.message
+
+    def _repr_html_(self) -> str:
+        colour, mark = ("#117733", "✓") if self.correct else ("#AA4499", "✗")
+        return (
+            f'<div role="status" style="border-left: 4px solid {colour}; padding: 0.3em 0.6em;">'
+            f"<b>{mark}</b> {html.escape(self.message)}</div>"
+        )
+
+
+def check_answer(
+    got,
+    expected,
+    name: str = "your answer",
+    *,
+    rtol: float = 1e-6,
+    atol: float = 1e-9,
+    mistakes: Mapping[str, object] | None = None,
+    hint: str | None = None,
+    explanation: str = "",
+) -> Feedback:
+    """Compare a learner's answer with the right one and return :class:`Feedback`; never raises.
+
+    ``got is None`` (the placeholder in a fresh notebook) asks for an answer
+    instead of marking it wrong.
+
+    Examples
+    --------
+    >>> check_answer(None, 4.0)
+    ✗ Replace None with your answer, then run the cell again.
+    >>> check_answer(4.0, 4.0, explanation="rise 8 over run 2.")
+    ✓ Correct: rise 8 over run 2.
+    >>> check_answer("4", 4.0)
+    ✗ your answer should be a number or an array of numbers, got the text '4'.
+    """
+    if got is None:
+        return Feedback(False, "Replace None with your answer, then run the cell again.")
+    try:
+        expect_close(got, expected, name, rtol=rtol, atol=atol, mistakes=mistakes, hint=hint)
+    except CheckFailed as failure:
+        return Feedback(False, failure.message)
+    return Feedback(True, ("Correct: " + explanation) if explanation else "Correct.")
