@@ -85,6 +85,16 @@ def _check_step(h) -> np.ndarray:
     return h
 
 
+def _check_taken(step: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """Fail clearly when h is so small that the computer could not move x at all."""
+    if np.any(step == 0):
+        raise ValueError(
+            f"the step h = {np.min(np.abs(h)):g} is too small for x: in floating point "
+            "x + h == x, so the difference is 0/0; use a larger h (see default_step)"
+        )
+    return step
+
+
 def secant_slope(f: Callable, x0, x1):
     """Slope of the straight line through ``(x0, f(x0))`` and ``(x1, f(x1))``: rise over run.
 
@@ -149,7 +159,7 @@ def forward_difference(f: Callable, x, h):
     h = _check_step(h)
     # (x + h) - x is the step the computer really took: dividing by it removes one
     # source of round-off error when x + h is not exactly representable.
-    step = (x + h) - x
+    step = _check_taken((x + h) - x, h)
     slope = (evaluate(f, x + h) - evaluate(f, x)) / step
     return _plain(slope)
 
@@ -168,7 +178,7 @@ def backward_difference(f: Callable, x, h):
     """
     x = np.asarray(x, dtype=float)
     h = _check_step(h)
-    step = x - (x - h)
+    step = _check_taken(x - (x - h), h)
     slope = (evaluate(f, x) - evaluate(f, x - h)) / step
     return _plain(slope)
 
@@ -202,7 +212,7 @@ def central_difference(f: Callable, x, h):
     """
     x = np.asarray(x, dtype=float)
     h = _check_step(h)
-    step = (x + h) - (x - h)
+    step = _check_taken((x + h) - (x - h), h)
     slope = (evaluate(f, x + h) - evaluate(f, x - h)) / step
     return _plain(slope)
 

@@ -1,0 +1,421 @@
+"""The course's figures: one style, one colour-blind-safe palette, and ``plot_*`` helpers.
+
+Every figure of a week is a *scene*: a class that draws the parts that never move
+once (``__init__``) and moves the rest (``update(**params)``, which returns the
+numbers it showed). The static helpers ``plot_*(…, ax=None) -> Axes`` build a
+scene and update it once; the explorers in :mod:`mmlcalc.widgets` build the same
+scene and call ``update`` each time a slider moves, so a static render and an
+explorer always show the same picture.
+
+The maths stays in the notebook: the function and its derivative are passed in
+(``plot_tangent(f, df, x0)``), never hidden here. Importing this module sets no
+backend and draws nothing; pyplot is imported only when a helper has to create
+its own figure (``ax=None``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import matplotlib as mpl
+import numpy as np
+from cycler import cycler
+from matplotlib.axes import Axes
+from matplotlib.patches import Rectangle
+
+from mmlcalc.calculus import central_difference, evaluate, forward_difference
+
+__all__ = [
+    "COURSE_STYLE",
+    "PALETTE",
+    "ROLES",
+    "DerivativePairScene",
+    "DifferenceErrorScene",
+    "ProductRuleScene",
+    "Scene",
+    "SecantScene",
+    "course_style",
+    "plot_difference_error",
+    "plot_function",
+    "plot_function_and_derivative",
+    "plot_product_rule",
+    "plot_secant",
+    "plot_tangent",
+    "use_course_style",
+]
+
+#: Paul Tol's "bright" qualitative palette, distinguishable with every common form
+#: of colour blindness (https://personal.sron.nl/~pault/, 2021).
+PALETTE = {
+    "blue": "#4477AA",
+    "red": "#EE6677",
+    "green": "#228833",
+    "yellow": "#CCBB44",
+    "cyan": "#66CCEE",
+    "purple": "#AA3377",
+    "grey": "#BBBBBB",
+    "black": "#222222",
+}
+
+#: What each kind of curve looks like: a colour *and* a line style or marker, so a
+#: figure still reads in grey scale.
+ROLES = {
+    "function": {"color": PALETTE["blue"], "linestyle": "-", "linewidth": 2.2},
+    "derivative": {"color": PALETTE["red"], "linestyle": "--", "linewidth": 2.2},
+    "secant": {"color": PALETTE["green"], "linestyle": "-.", "linewidth": 2.0},
+    "tangent": {"color": PALETTE["purple"], "linestyle": ":", "linewidth": 2.4},
+    "point": {"color": PALETTE["black"], "marker": "o", "linestyle": "none", "markersize": 7},
+    "guide": {"color": PALETTE["grey"], "linestyle": "--", "linewidth": 1.0},
+}
+
+#: Matplotlib settings of every course figure.
+COURSE_STYLE = {
+    "axes.prop_cycle": cycler(
+        color=[PALETTE[c] for c in ("blue", "red", "green", "purple", "yellow", "cyan")],
+        linestyle=["-", "--", "-.", ":", "-", "--"],
+    ),
+    "axes.grid": True,
+    "grid.alpha": 0.35,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.titlesize": 12,
+    "axes.labelsize": 11,
+    "font.size": 10,
+    "legend.frameon": False,
+    "figure.figsize": (6.4, 3.6),
+    "figure.dpi": 90,
+    "figure.constrained_layout.use": True,
+    "lines.linewidth": 2.0,
+}
+
+
+def use_course_style() -> None:
+    """Apply the course style to every later figure (call it in a notebook's setup cell)."""
+    mpl.rcParams.update(COURSE_STYLE)
+
+
+def course_style():
+    """Context manager applying the course style only inside a ``with`` block."""
+    return mpl.rc_context(COURSE_STYLE)
+
+
+def _axes(ax: Axes | None, ncols: int = 1, figsize=None):
+    """Return ``ax``, or new axes from pyplot (the only place pyplot is imported)."""
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    with course_style():
+        _, new = plt.subplots(1, ncols, figsize=figsize)
+    return new
+
+
+class Scene:
+    """A figure whose moving parts ``artists`` are redrawn by ``update(**params)``.
+
+    ``update`` returns a dict of the numbers it drew, for readouts and tests.
+    """
+
+    artists: list
+
+    def update(self, **params) -> dict:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+def _grid(x_range: Sequence[float], n: int = 400) -> np.ndarray:
+    lo, hi = map(float, x_range)
+    if not lo < hi:
+        raise ValueError(f"x_range must be (low, high) with low < high, got {tuple(x_range)}")
+    return np.linspace(lo, hi, n)
+
+
+def _limits(values: np.ndarray, pad: float = 0.08) -> tuple[float, float]:
+    finite = values[np.isfinite(values)]
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (-1.0, 1.0)
+    span = hi - lo or 1.0
+    return lo - pad * span, hi + pad * span
+
+
+def plot_function(
+    f: Callable,
+    x_range: Sequence[float] = (-3.0, 3.0),
+    ax: Axes | None = None,
+    label: str | None = None,
+    role: str = "function",
+) -> Axes:
+    """Draw y = f(x) over ``x_range`` in the style of ``role``.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = plot_function(np.sin, (0, np.pi), ax=Figure().subplots())
+    >>> len(ax.lines)
+    1
+    """
+    ax = _axes(ax)
+    x = _grid(x_range)
+    ax.plot(x, evaluate(f, x), label=label, **ROLES[role])
+    ax.set_xlabel("x")
+    return ax
+
+
+class SecantScene(Scene):
+    """The secant through (x0, f(x0)) and (x0 + Δx, f(x0 + Δx)) closing in on the tangent."""
+
+    def __init__(self, ax: Axes, f: Callable, df: Callable | None = None,
+                 x_range: Sequence[float] = (-1.0, 3.0)):
+        self.ax, self.f, self.df = ax, f, df
+        self.x = _grid(x_range)
+        y = evaluate(f, self.x)
+        ax.plot(self.x, y, label="f(x)", **ROLES["function"])
+        ax.set_xlim(self.x[0], self.x[-1])
+        ax.set_ylim(*_limits(y, pad=0.15))
+        ax.set_xlabel("x")
+        ax.set_ylabel("f(x)")
+        ax.set_title("Secant slope → derivative as Δx → 0")
+        (self.secant,) = ax.plot([], [], label="secant", **ROLES["secant"])
+        (self.tangent,) = ax.plot([], [], label="tangent", **ROLES["tangent"])
+        (self.run,) = ax.plot([], [], **ROLES["guide"])
+        (self.rise,) = ax.plot([], [], **ROLES["guide"])
+        (self.points,) = ax.plot([], [], **ROLES["point"])
+        ax.legend(loc="upper left")
+        self.artists = [self.run, self.rise, self.secant, self.tangent, self.points]
+
+    def update(self, x0: float = 1.0, dx: float = 0.5) -> dict:
+        x1 = x0 + dx
+        y0, y1 = float(evaluate(self.f, x0)), float(evaluate(self.f, x1))
+        slope = (y1 - y0) / dx
+        self.secant.set_data(self.x, y0 + slope * (self.x - x0))
+        self.run.set_data([x0, x1], [y0, y0])
+        self.rise.set_data([x1, x1], [y0, y1])
+        self.points.set_data([x0, x1], [y0, y1])
+        shown = {"x0": x0, "dx": dx, "rise": y1 - y0, "secant_slope": slope}
+        if self.df is not None:
+            exact = float(evaluate(self.df, x0))
+            self.tangent.set_data(self.x, y0 + exact * (self.x - x0))
+            shown.update(derivative=exact, error=slope - exact)
+        return shown
+
+
+def plot_secant(f: Callable, x0: float, dx: float, ax: Axes | None = None,
+                df: Callable | None = None, x_range: Sequence[float] = (-1.0, 3.0)) -> Axes:
+    """Draw f, the secant from x0 to x0 + dx with its rise and run, and the tangent if ``df`` is given.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = plot_secant(lambda x: x**2, 1.0, 1.0, ax=Figure().subplots())
+    >>> ax.lines[1].get_ydata()[[0, -1]]   # the secant through (1, 1) and (2, 4): y = 3x - 2
+    array([-5.,  7.])
+    """
+    scene = SecantScene(_axes(ax), f, df, x_range)
+    scene.update(x0=x0, dx=dx)
+    return scene.ax
+
+
+def plot_tangent(f: Callable, df: Callable, x0: float, ax: Axes | None = None,
+                 x_range: Sequence[float] = (-3.0, 3.0)) -> Axes:
+    """Draw f and its tangent line y = f(x0) + f'(x0)(x − x0) at x0.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = plot_tangent(np.exp, np.exp, 0.0, ax=Figure().subplots(), x_range=(-1, 1))
+    >>> ax.lines[1].get_ydata()[[0, -1]]   # tangent y = 1 + x
+    array([0., 2.])
+    """
+    ax = _axes(ax)
+    x = _grid(x_range)
+    y0, slope = float(evaluate(f, x0)), float(evaluate(df, x0))
+    ax.plot(x, evaluate(f, x), label="f(x)", **ROLES["function"])
+    ax.plot(x, y0 + slope * (x - x0), label=f"tangent, slope {slope:.3g}", **ROLES["tangent"])
+    ax.plot([x0], [y0], **ROLES["point"])
+    ax.set_xlabel("x")
+    ax.legend(loc="best")
+    return ax
+
+
+class DerivativePairScene(Scene):
+    """f with its tangent at x (left) beside f′ with the point (x, f′(x)) (right)."""
+
+    def __init__(self, axes: Sequence[Axes], f: Callable, df: Callable,
+                 x_range: Sequence[float] = (-3.0, 3.0), name: str = "f"):
+        self.left, self.right = axes
+        self.f, self.df = f, df
+        self.x = _grid(x_range)
+        y, dy = evaluate(f, self.x), evaluate(df, self.x)
+        self.left.plot(self.x, y, **ROLES["function"])
+        self.right.plot(self.x, dy, **ROLES["derivative"])
+        self.right.axhline(0.0, **ROLES["guide"])
+        self.left.set_ylim(*_limits(y))
+        self.right.set_ylim(*_limits(dy))
+        for ax in axes:
+            ax.set_xlim(self.x[0], self.x[-1])
+            ax.set_xlabel("x")
+        self.left.set_title(f"{name}(x) and its tangent")
+        self.right.set_title(f"{name}′(x): the slope of the tangent")
+        (self.tangent,) = self.left.plot([], [], **ROLES["tangent"])
+        (self.point,) = self.left.plot([], [], **ROLES["point"])
+        self.slope_guide = self.right.axvline(0.0, **ROLES["guide"])
+        (self.slope_point,) = self.right.plot([], [], **ROLES["point"])
+        self.artists = [self.tangent, self.point, self.slope_guide, self.slope_point]
+
+    def update(self, x: float = 0.5) -> dict:
+        y, slope = float(evaluate(self.f, x)), float(evaluate(self.df, x))
+        half = 0.18 * (self.x[-1] - self.x[0])
+        xs = np.array([x - half, x + half])
+        self.tangent.set_data(xs, y + slope * (xs - x))
+        self.point.set_data([x], [y])
+        self.slope_point.set_data([x], [slope])
+        self.slope_guide.set_xdata([x, x])
+        return {"x": x, "f": y, "slope": slope}
+
+
+def plot_function_and_derivative(f: Callable, df: Callable, x: float,
+                                 x_range: Sequence[float] = (-3.0, 3.0), axes=None,
+                                 name: str = "f"):
+    """Draw f with its tangent at x beside f′ with its value at x; returns the two Axes.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> left, right = plot_function_and_derivative(np.sin, np.cos, 0.0,
+    ...                                            axes=Figure().subplots(1, 2))
+    >>> right.lines[-1].get_ydata()   # f'(0) = cos 0
+    [1.0]
+    """
+    axes = _axes(axes, ncols=2, figsize=(9.0, 3.4)) if axes is None else axes
+    scene = DerivativePairScene(axes, f, df, x_range, name)
+    scene.update(x=x)
+    return axes
+
+
+class ProductRuleScene(Scene):
+    """A rectangle with sides u(x) and v(x) whose area u·v grows when x grows by Δx.
+
+    The growth is the strip v·Δu, the strip u·Δv and the corner Δu·Δv; divided by Δx,
+    the corner vanishes as Δx → 0, which is the product rule (uv)′ = u′v + uv′.
+    """
+
+    def __init__(self, ax: Axes, u: Callable, v: Callable, x_range: Sequence[float] = (0.5, 2.0),
+                 dx_max: float = 1.0):
+        self.ax, self.u, self.v = ax, u, v
+        xs = _grid((x_range[0], x_range[1] + dx_max), 200)
+        width, height = float(np.max(evaluate(u, xs))), float(np.max(evaluate(v, xs)))
+        ax.set_xlim(0, 1.08 * width)
+        ax.set_ylim(0, 1.08 * height)
+        ax.grid(False)
+        ax.set_xlabel("u(x)")
+        ax.set_ylabel("v(x)")
+        ax.set_title("Area u·v and how it grows")
+        self.base = Rectangle((0, 0), 0, 0, facecolor=PALETTE["blue"], alpha=0.35,
+                              edgecolor=PALETTE["blue"], label="u·v")
+        self.strip_u = Rectangle((0, 0), 0, 0, facecolor=PALETTE["red"], alpha=0.5, hatch="//",
+                                 edgecolor=PALETTE["red"], label="v·Δu")
+        self.strip_v = Rectangle((0, 0), 0, 0, facecolor=PALETTE["green"], alpha=0.5, hatch="\\\\",
+                                 edgecolor=PALETTE["green"], label="u·Δv")
+        self.corner = Rectangle((0, 0), 0, 0, facecolor=PALETTE["yellow"], alpha=0.9,
+                                edgecolor=PALETTE["black"], label="Δu·Δv")
+        for patch in (self.base, self.strip_u, self.strip_v, self.corner):
+            ax.add_patch(patch)
+        ax.legend(loc="upper left", ncols=2, fontsize=9)
+        self.artists = [self.base, self.strip_u, self.strip_v, self.corner]
+
+    def update(self, x: float = 1.0, dx: float = 0.3) -> dict:
+        u0, v0 = float(evaluate(self.u, x)), float(evaluate(self.v, x))
+        du, dv = float(evaluate(self.u, x + dx)) - u0, float(evaluate(self.v, x + dx)) - v0
+        self.base.set_bounds(0, 0, u0, v0)
+        self.strip_u.set_bounds(u0, 0, du, v0)
+        self.strip_v.set_bounds(0, v0, u0, dv)
+        self.corner.set_bounds(u0, v0, du, dv)
+        growth = v0 * du + u0 * dv + du * dv
+        return {"x": x, "dx": dx, "u": u0, "v": v0, "du": du, "dv": dv,
+                "growth": growth, "corner": du * dv, "rate": growth / dx}
+
+
+def plot_product_rule(u: Callable, v: Callable, x: float, dx: float, ax: Axes | None = None,
+                      x_range: Sequence[float] = (0.5, 2.0)) -> Axes:
+    """Draw the product-rule rectangle for u(x)·v(x) grown by Δx.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = plot_product_rule(lambda x: x, lambda x: 2 * x, 1.0, 0.5, ax=Figure().subplots())
+    >>> ax.patches[3].get_width(), ax.patches[3].get_height()   # the corner Δu·Δv
+    (0.5, 1.0)
+    """
+    scene = ProductRuleScene(_axes(ax), u, v, x_range, dx_max=max(dx, 0.0))
+    scene.update(x=x, dx=dx)
+    return scene.ax
+
+
+class DifferenceErrorScene(Scene):
+    """Error of forward and central differences against the step h, on log axes.
+
+    Right of the dip the truncation error falls like h (forward) or h² (central);
+    left of it, round-off error grows like ε/h.
+    """
+
+    def __init__(self, ax: Axes, f: Callable, df: Callable, x0: float = 1.0,
+                 steps: Sequence[float] = (1e-15, 1.0), methods: Sequence[str] = ("forward", "central")):
+        self.ax, self.f, self.df, self.x0 = ax, f, df, float(x0)
+        self.methods = tuple(methods)
+        # below about ε·|x| the computer cannot tell x + h from x: start the grid above it
+        smallest = max(float(steps[0]), 4 * np.finfo(float).eps * max(1.0, abs(self.x0)))
+        self.steps = np.logspace(np.log10(smallest), np.log10(steps[1]), 161)
+        exact = float(evaluate(df, self.x0))
+        self.exact = exact
+        floor = 1e-17
+        self.curves = {}
+        for method in self.methods:
+            if method not in ("forward", "central"):
+                raise ValueError(f"methods must be 'forward' and/or 'central', got {method!r}")
+            formula = forward_difference if method == "forward" else central_difference
+            error = np.abs(formula(f, np.full_like(self.steps, self.x0), self.steps) - exact)
+            self.curves[method] = np.maximum(error, floor)
+            role = "function" if method == "forward" else "derivative"
+            ax.loglog(self.steps, self.curves[method], label=f"{method} difference", **ROLES[role])
+        eps = np.finfo(float).eps
+        ax.loglog(self.steps, eps / self.steps, label="round-off ≈ ε/h", **ROLES["guide"])
+        ax.set_ylim(1e-17, 1e2)
+        ax.set_xlim(self.steps[0], self.steps[-1])
+        ax.set_xlabel("step h")
+        ax.set_ylabel("|estimate − f′(x)|")
+        ax.set_title(f"Finite-difference error at x = {self.x0:g}")
+        ax.legend(loc="lower left", fontsize=9)
+        self.marker_line = ax.axvline(1e-4, **ROLES["guide"])
+        (self.markers,) = ax.plot([], [], **ROLES["point"])
+        self.artists = [self.marker_line, self.markers]
+
+    def update(self, h: float = 1e-4) -> dict:
+        shown = {"h": h, "derivative": self.exact}
+        ys = []
+        for method in self.methods:
+            formula = forward_difference if method == "forward" else central_difference
+            estimate = float(formula(self.f, self.x0, h))
+            error = abs(estimate - self.exact)
+            shown[f"{method}_estimate"] = estimate
+            shown[f"{method}_error"] = error
+            ys.append(max(error, 1e-17))
+            best = int(np.argmin(self.curves[method]))
+            shown[f"{method}_best_h"] = float(self.steps[best])
+        self.marker_line.set_xdata([h, h])
+        self.markers.set_data([h] * len(ys), ys)
+        return shown
+
+
+def plot_difference_error(f: Callable, df: Callable, x0: float = 1.0, h: float = 1e-4,
+                          ax: Axes | None = None,
+                          methods: Sequence[str] = ("forward", "central")) -> Axes:
+    """Draw the error of finite differences against the step h on log axes, marking ``h``.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = plot_difference_error(np.sin, np.cos, 1.0, ax=Figure().subplots())
+    >>> [line.get_label() for line in ax.lines[:2]]
+    ['forward difference', 'central difference']
+    """
+    scene = DifferenceErrorScene(_axes(ax), f, df, x0, methods=methods)
+    scene.update(h=h)
+    return scene.ax
