@@ -330,7 +330,9 @@ class ProductRuleScene(Scene):
         self.corner.set_bounds(u0, v0, du, dv)
         growth = v0 * du + u0 * dv + du * dv
         return {"x": x, "dx": dx, "u": u0, "v": v0, "du": du, "dv": dv,
-                "growth": growth, "corner": du * dv, "rate": growth / dx}
+                "growth": growth, "corner": du * dv,
+                # at Δx = 0 nothing has grown yet: there is no rate to show
+                "rate": growth / dx if dx != 0 else float("nan")}
 
 
 def plot_product_rule(u: Callable, v: Callable, x: float, dx: float, ax: Axes | None = None,

@@ -1,0 +1,133 @@
+"""nbgrader configuration of the course "Multivariate calculus for machine learning".
+
+The instructor works in this folder (``cd autograder``) as the nbgrader course
+directory; the master notebooks stay where the team edits them, in the
+repository's ``source/weekN/`` folders, and are never copied here. Everything
+nbgrader produces (``release/``, ``submitted/``, ``autograded/``, ``feedback/``,
+``gradebook.db``) lands in the course root: this folder, or the folder named by
+``MMLCALC_COURSE_DIR``.
+
+Environment variables (all optional):
+
+``MMLCALC_COURSE_DIR``
+    The course root. Default: this folder. The tests point it at a temporary
+    folder so that a test run never writes into the repository.
+``MMLCALC_DB_URL``
+    A SQLAlchemy URL of the gradebook. Default: ``sqlite:///<course root>/gradebook.db``.
+    Use a PostgreSQL URL when several graders share one gradebook.
+``MMLCALC_EXCHANGE``
+    The exchange folder for release / fetch / submit / collect. Default: nbgrader's
+    own default, ``/usr/local/share/nbgrader/exchange``.
+
+See ``README.md`` next to this file for the commands.
+"""
+
+import os
+
+c = get_config()  # noqa: F821 (injected by traitlets when it loads this file)
+
+# The repository this file lives in: autograder/ is one level below it.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_REPOSITORY = os.path.dirname(_HERE)
+
+# --- Course and folders -----------------------------------------------------
+
+# The course id learners put in their own config to fetch and submit; it is also
+# the folder name inside the exchange and the course column of the gradebook.
+c.CourseDirectory.course_id = "mmlcalc"
+
+# The course root: where release/, submitted/, autograded/, feedback/ and the
+# gradebook live. An absolute path, so the commands work from any folder.
+c.CourseDirectory.root = os.path.abspath(os.environ.get("MMLCALC_COURSE_DIR") or _HERE)
+
+# The masters stay in the repository's source/ (one folder per assignment id,
+# source/week1/, source/week2/, ...). nbgrader builds every path as
+# os.path.join(root, "{nbgrader_step}/{student_id}/{assignment_id}"), so an
+# ABSOLUTE source_directory wins over the root and is used as it is (checked on
+# nbgrader 0.9.6 for generate_assignment, release_assignment, autograde with its
+# "overwrite with the master files" step, and the formgrader). A relative
+# "../source" would also resolve, but it would follow MMLCALC_COURSE_DIR to the
+# wrong place, so the absolute path is the clean choice. The other steps
+# (release, submitted, ...) stay relative to the course root.
+c.CourseDirectory.source_directory = os.path.join(_REPOSITORY, "source")
+
+# The gradebook: SQLite in the course root unless MMLCALC_DB_URL names another
+# database. Leaving db_url unset lets nbgrader derive it from the root above.
+if os.environ.get("MMLCALC_DB_URL"):
+    c.CourseDirectory.db_url = os.environ["MMLCALC_DB_URL"]
+
+# The exchange: a folder every learner can write to (release_assignment creates
+# it when it is missing and the instructor may). The default is nbgrader's own,
+# so a JupyterHub set up the usual way needs no variable.
+c.Exchange.root = os.environ.get("MMLCALC_EXCHANGE", "/usr/local/share/nbgrader/exchange")
+
+# --- Autograding ------------------------------------------------------------
+
+# Per-cell time limit in seconds, applied to every cell of a submission. Every
+# cell of week 1 runs in well under a second; the heaviest planned cells (training
+# a small network in week 3, a steepest-descent fit in week 6) take a few seconds.
+# 60 s is more than ten times that on a busy grading machine, and it caps what a
+# learner's endless loop costs the batch: the cell is interrupted, marked with a
+# CellTimeoutError, and the next cells run.
+c.Execute.timeout = 60
+
+# A correct answer must not lose its marks because NumPy or another library
+# printed a warning: nbgrader scores a test cell zero for ANY stderr output.
+# IgnorePattern runs right after each notebook is executed (before the scores are
+# saved) and drops every stderr stream output whose text re.search-matches the
+# pattern. The pattern is the line Python's warnings module writes,
+# "<file>:<line>: <Category>Warning: <message>" (DeprecationWarning,
+# RuntimeWarning, UserWarning, FutureWarning, NumPy's own warning classes, ...).
+# A cell's stderr text that arrives in one message is one output, so other stderr
+# text printed together with a warning goes too; errors (tracebacks, failed
+# checks) are "error" outputs, not stderr streams, and are never dropped.
+c.IgnorePattern.enabled = True
+c.IgnorePattern.pattern = r"(?m)^\S.*:\d+: \w*Warning: "
+
+# A learner who deletes a graded test cell would otherwise leave the submission
+# waiting for manual grading forever; with this the cell is put back from the
+# gradebook and run like any other.
+c.OverwriteCells.add_missing_cells = True
+
+# Output limits for the autograded notebook and the feedback: a print in a loop
+# must not produce a megabyte of feedback. 300 lines of stream output per cell
+# is far more than any answer needs; 60 traceback lines keep the top and the
+# bottom (where the failed check's message is) of a deep traceback.
+c.LimitOutput.max_lines = 300
+c.LimitOutput.max_traceback = 60
+
+# --- Keeping one broken submission from stopping the batch --------------------
+#
+# What nbgrader 0.9.6 does, read from its source (converters/base.py) and checked
+# by tests/test_assignments.py:
+#
+# * An exception while one submission is processed (invalid JSON, an unreadable
+#   file, a failed check of the metadata, ...) is logged, that submission's
+#   autograded/ folder is removed, and the batch goes on with the next learner.
+#   At the end the command exits with status 1 and names the failed submissions.
+#   No setting is needed for that.
+# * Two exceptions end the WHOLE run instead: SchemaTooOldError and
+#   SchemaTooNewError. A learner's notebook with a duplicated graded cell (copy
+#   and paste, or a split cell) triggers the first: DeduplicateIds blanks the
+#   metadata of the earlier copy to "{}", which then reads as "old metadata".
+#   Leaving DeduplicateIds out of the sanitising steps turns that into an
+#   ordinary per-submission failure ("Duplicate grade id"): the rest of the batch
+#   is graded and the broken submission is reported for a human to fix. That is
+#   the most configuration alone can do; grading the duplicated notebook anyway
+#   needs code (a future, hardened grader).
+# * A kernel that dies (os._exit, out of memory) loses that submission's grades;
+#   a kernel that cannot be interrupted fails that submission. No setting here
+#   changes either.
+from nbgrader.preprocessors import (  # noqa: E402 (kept next to the setting it serves)
+    CheckCellMetadata,
+    ClearOutput,
+    OverwriteCells,
+    OverwriteKernelspec,
+)
+
+c.Autograde.sanitize_preprocessors = [
+    ClearOutput,
+    OverwriteKernelspec,
+    OverwriteCells,
+    CheckCellMetadata,
+]
