@@ -125,7 +125,9 @@ def secant_slope(f: Callable, x0, x1):
     x1 = np.asarray(x1, dtype=float)
     run = x1 - x0
     if np.any(run == 0):
-        raise ValueError("x0 and x1 are the same point: the run x1 - x0 is zero, so there is no slope")
+        raise ValueError(
+            "x0 and x1 are the same point: the run x1 - x0 is zero, so there is no slope"
+        )
     slope = (evaluate(f, x1) - evaluate(f, x0)) / run
     return _plain(slope)
 

@@ -199,7 +199,7 @@ class SecantScene(Scene):
 
 def plot_secant(f: Callable, x0: float, dx: float, ax: Axes | None = None,
                 df: Callable | None = None, x_range: Sequence[float] = (-1.0, 3.0)) -> Axes:
-    """Draw f, the secant from x0 to x0 + dx with its rise and run, and the tangent if ``df`` is given.
+    """Draw f, the secant from x0 to x0 + dx with its rise and run, and the tangent if ``df``.
 
     Examples
     --------
@@ -359,7 +359,8 @@ class DifferenceErrorScene(Scene):
     """
 
     def __init__(self, ax: Axes, f: Callable, df: Callable, x0: float = 1.0,
-                 steps: Sequence[float] = (1e-15, 1.0), methods: Sequence[str] = ("forward", "central")):
+                 steps: Sequence[float] = (1e-15, 1.0),
+                 methods: Sequence[str] = ("forward", "central")):
         self.ax, self.f, self.df, self.x0 = ax, f, df, float(x0)
         self.methods = tuple(methods)
         # below about ε·|x| the computer cannot tell x + h from x: start the grid above it

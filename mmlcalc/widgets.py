@@ -109,7 +109,7 @@ class Explorer(widgets.VBox):
         with course_style():
             self.figure = Figure(figsize=figsize, dpi=DPI)
         self.canvas = FigureCanvasAgg(self.figure)
-        width, height = (int(round(size * DPI)) for size in figsize)
+        width, height = (round(size * DPI) for size in figsize)
         self.image = widgets.Image(
             format="png", layout=widgets.Layout(width=f"{width}px", height=f"{height}px")
         )
@@ -415,7 +415,8 @@ class MultipleChoice(widgets.VBox):
     Examples
     --------
     >>> quiz = MultipleChoice("The slope of y = 3x + 1?", ["1", "3", "4"], "3",
-    ...                       explanation="the coefficient of x", hints={"1": "that is the intercept"})
+    ...                       explanation="the coefficient of x",
+    ...                       hints={"1": "that is the intercept"})
     >>> quiz.choices.value = "1"
     >>> quiz.correct, "intercept" in quiz.feedback.value
     (False, True)
