@@ -1,162 +1,39 @@
-"""The course's figures: one style, one colour-blind-safe palette, and ``plot_*`` helpers.
+"""Week 1 figures: secant and tangent, a function beside its derivative, the product rule,
+and the error of finite differences against the step h.
 
-Every figure of a week is a *scene*: a class that draws the parts that never move
-once (``__init__``) and moves the rest (``update(**params)``, which returns the
-numbers it showed). The static helpers ``plot_*(…, ax=None) -> Axes`` build a
-scene and update it once; the explorers in :mod:`mmlcalc.widgets` build the same
-scene and call ``update`` each time a slider moves, so a static render and an
-explorer always show the same picture.
-
-The maths stays in the notebook: the function and its derivative are passed in
-(``plot_tangent(f, df, x0)``), never hidden here. Importing this module sets no
-backend and draws nothing; pyplot is imported only when a helper has to create
-its own figure (``ax=None``).
+Taught in ``notebooks/01_slopes_and_derivatives.ipynb``; the explorers that move
+these scenes are in :mod:`mmlcalc.widgets.calculus`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-import matplotlib as mpl
 import numpy as np
-from cycler import cycler
 from matplotlib.axes import Axes
 from matplotlib.patches import Rectangle
 
 from mmlcalc.calculus import central_difference, evaluate, forward_difference
+from mmlcalc.plotting.base import (
+    PALETTE,
+    ROLES,
+    Scene,
+    get_axes,
+    padded_limits,
+    x_grid,
+)
 
 __all__ = [
-    "COURSE_STYLE",
-    "PALETTE",
-    "ROLES",
     "DerivativePairScene",
     "DifferenceErrorScene",
     "ProductRuleScene",
-    "Scene",
     "SecantScene",
-    "course_style",
     "plot_difference_error",
-    "plot_function",
     "plot_function_and_derivative",
     "plot_product_rule",
     "plot_secant",
     "plot_tangent",
-    "use_course_style",
 ]
-
-#: Paul Tol's "bright" qualitative palette, distinguishable with every common form
-#: of colour blindness (https://personal.sron.nl/~pault/, 2021).
-PALETTE = {
-    "blue": "#4477AA",
-    "red": "#EE6677",
-    "green": "#228833",
-    "yellow": "#CCBB44",
-    "cyan": "#66CCEE",
-    "purple": "#AA3377",
-    "grey": "#BBBBBB",
-    "black": "#222222",
-}
-
-#: What each kind of curve looks like: a colour *and* a line style or marker, so a
-#: figure still reads in grey scale.
-ROLES = {
-    "function": {"color": PALETTE["blue"], "linestyle": "-", "linewidth": 2.2},
-    "derivative": {"color": PALETTE["red"], "linestyle": "--", "linewidth": 2.2},
-    "secant": {"color": PALETTE["green"], "linestyle": "-.", "linewidth": 2.0},
-    "tangent": {"color": PALETTE["purple"], "linestyle": ":", "linewidth": 2.4},
-    "point": {"color": PALETTE["black"], "marker": "o", "linestyle": "none", "markersize": 7},
-    "guide": {"color": PALETTE["grey"], "linestyle": "--", "linewidth": 1.0},
-}
-
-#: Matplotlib settings of every course figure.
-COURSE_STYLE = {
-    "axes.prop_cycle": cycler(
-        color=[PALETTE[c] for c in ("blue", "red", "green", "purple", "yellow", "cyan")],
-        linestyle=["-", "--", "-.", ":", "-", "--"],
-    ),
-    "axes.grid": True,
-    "grid.alpha": 0.35,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.titlesize": 12,
-    "axes.labelsize": 11,
-    "font.size": 10,
-    "legend.frameon": False,
-    "figure.figsize": (6.4, 3.6),
-    "figure.dpi": 90,
-    "figure.constrained_layout.use": True,
-    "lines.linewidth": 2.0,
-}
-
-
-def use_course_style() -> None:
-    """Apply the course style to every later figure (call it in a notebook's setup cell)."""
-    mpl.rcParams.update(COURSE_STYLE)
-
-
-def course_style():
-    """Context manager applying the course style only inside a ``with`` block."""
-    return mpl.rc_context(COURSE_STYLE)
-
-
-def _axes(ax: Axes | None, ncols: int = 1, figsize=None):
-    """Return ``ax``, or new axes from pyplot (the only place pyplot is imported)."""
-    if ax is not None:
-        return ax
-    import matplotlib.pyplot as plt
-
-    with course_style():
-        _, new = plt.subplots(1, ncols, figsize=figsize)
-    return new
-
-
-class Scene:
-    """A figure whose moving parts ``artists`` are redrawn by ``update(**params)``.
-
-    ``update`` returns a dict of the numbers it drew, for readouts and tests.
-    """
-
-    artists: list
-
-    def update(self, **params) -> dict:  # pragma: no cover - interface
-        raise NotImplementedError
-
-
-def _grid(x_range: Sequence[float], n: int = 400) -> np.ndarray:
-    lo, hi = map(float, x_range)
-    if not lo < hi:
-        raise ValueError(f"x_range must be (low, high) with low < high, got {tuple(x_range)}")
-    return np.linspace(lo, hi, n)
-
-
-def _limits(values: np.ndarray, pad: float = 0.08) -> tuple[float, float]:
-    finite = values[np.isfinite(values)]
-    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (-1.0, 1.0)
-    span = hi - lo or 1.0
-    return lo - pad * span, hi + pad * span
-
-
-def plot_function(
-    f: Callable,
-    x_range: Sequence[float] = (-3.0, 3.0),
-    ax: Axes | None = None,
-    label: str | None = None,
-    role: str = "function",
-) -> Axes:
-    """Draw y = f(x) over ``x_range`` in the style of ``role``.
-
-    Examples
-    --------
-    >>> from matplotlib.figure import Figure
-    >>> ax = plot_function(np.sin, (0, np.pi), ax=Figure().subplots())
-    >>> len(ax.lines)
-    1
-    """
-    ax = _axes(ax)
-    x = _grid(x_range)
-    ax.plot(x, evaluate(f, x), label=label, **ROLES[role])
-    ax.set_xlabel("x")
-    return ax
 
 
 class SecantScene(Scene):
@@ -165,11 +42,11 @@ class SecantScene(Scene):
     def __init__(self, ax: Axes, f: Callable, df: Callable | None = None,
                  x_range: Sequence[float] = (-1.0, 3.0)):
         self.ax, self.f, self.df = ax, f, df
-        self.x = _grid(x_range)
+        self.x = x_grid(x_range)
         y = evaluate(f, self.x)
         ax.plot(self.x, y, label="f(x)", **ROLES["function"])
         ax.set_xlim(self.x[0], self.x[-1])
-        ax.set_ylim(*_limits(y, pad=0.15))
+        ax.set_ylim(*padded_limits(y, pad=0.15))
         ax.set_xlabel("x")
         ax.set_ylabel("f(x)")
         ax.set_title("Secant slope → derivative as Δx → 0")
@@ -208,7 +85,7 @@ def plot_secant(f: Callable, x0: float, dx: float, ax: Axes | None = None,
     >>> ax.lines[1].get_ydata()[[0, -1]]   # the secant through (1, 1) and (2, 4): y = 3x - 2
     array([-5.,  7.])
     """
-    scene = SecantScene(_axes(ax), f, df, x_range)
+    scene = SecantScene(get_axes(ax), f, df, x_range)
     scene.update(x0=x0, dx=dx)
     return scene.ax
 
@@ -224,8 +101,8 @@ def plot_tangent(f: Callable, df: Callable, x0: float, ax: Axes | None = None,
     >>> ax.lines[1].get_ydata()[[0, -1]]   # tangent y = 1 + x
     array([0., 2.])
     """
-    ax = _axes(ax)
-    x = _grid(x_range)
+    ax = get_axes(ax)
+    x = x_grid(x_range)
     y0, slope = float(evaluate(f, x0)), float(evaluate(df, x0))
     ax.plot(x, evaluate(f, x), label="f(x)", **ROLES["function"])
     ax.plot(x, y0 + slope * (x - x0), label=f"tangent, slope {slope:.3g}", **ROLES["tangent"])
@@ -242,13 +119,13 @@ class DerivativePairScene(Scene):
                  x_range: Sequence[float] = (-3.0, 3.0), name: str = "f"):
         self.left, self.right = axes
         self.f, self.df = f, df
-        self.x = _grid(x_range)
+        self.x = x_grid(x_range)
         y, dy = evaluate(f, self.x), evaluate(df, self.x)
         self.left.plot(self.x, y, **ROLES["function"])
         self.right.plot(self.x, dy, **ROLES["derivative"])
         self.right.axhline(0.0, **ROLES["guide"])
-        self.left.set_ylim(*_limits(y))
-        self.right.set_ylim(*_limits(dy))
+        self.left.set_ylim(*padded_limits(y))
+        self.right.set_ylim(*padded_limits(dy))
         for ax in axes:
             ax.set_xlim(self.x[0], self.x[-1])
             ax.set_xlabel("x")
@@ -284,7 +161,7 @@ def plot_function_and_derivative(f: Callable, df: Callable, x: float,
     >>> right.lines[-1].get_ydata()   # f'(0) = cos 0
     [1.0]
     """
-    axes = _axes(axes, ncols=2, figsize=(9.0, 3.4)) if axes is None else axes
+    axes = get_axes(axes, ncols=2, figsize=(9.0, 3.4)) if axes is None else axes
     scene = DerivativePairScene(axes, f, df, x_range, name)
     scene.update(x=x)
     return axes
@@ -300,7 +177,7 @@ class ProductRuleScene(Scene):
     def __init__(self, ax: Axes, u: Callable, v: Callable, x_range: Sequence[float] = (0.5, 2.0),
                  dx_max: float = 1.0):
         self.ax, self.u, self.v = ax, u, v
-        xs = _grid((x_range[0], x_range[1] + dx_max), 200)
+        xs = x_grid((x_range[0], x_range[1] + dx_max), 200)
         width, height = float(np.max(evaluate(u, xs))), float(np.max(evaluate(v, xs)))
         ax.set_xlim(0, 1.08 * width)
         ax.set_ylim(0, 1.08 * height)
@@ -346,7 +223,7 @@ def plot_product_rule(u: Callable, v: Callable, x: float, dx: float, ax: Axes | 
     >>> ax.patches[3].get_width(), ax.patches[3].get_height()   # the corner Δu·Δv
     (0.5, 1.0)
     """
-    scene = ProductRuleScene(_axes(ax), u, v, x_range, dx_max=max(dx, 0.0))
+    scene = ProductRuleScene(get_axes(ax), u, v, x_range, dx_max=max(dx, 0.0))
     scene.update(x=x, dx=dx)
     return scene.ax
 
@@ -419,6 +296,6 @@ def plot_difference_error(f: Callable, df: Callable, x0: float = 1.0, h: float =
     >>> [line.get_label() for line in ax.lines[:2]]
     ['forward difference', 'central difference']
     """
-    scene = DifferenceErrorScene(_axes(ax), f, df, x0, methods=methods)
+    scene = DifferenceErrorScene(get_axes(ax), f, df, x0, methods=methods)
     scene.update(h=h)
     return scene.ax

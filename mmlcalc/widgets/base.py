@@ -1,0 +1,257 @@
+"""The explorer pattern and the multiple-choice check: the base of every week's explorers.
+
+The explorer pattern
+--------------------
+A figure is a *scene* from :mod:`mmlcalc.plotting`: it draws what never moves
+once and moves the rest in ``update(**params)``. :class:`Explorer` builds the
+scene on its own matplotlib figure (no pyplot, no backend), calls ``update`` with
+the controls' values whenever one changes, and shows the result as a PNG in a
+fixed-size image, so the notebook never flickers. Only the moving artists are
+redrawn over a cached background (blitting), which keeps an update in the
+milliseconds; a control listed in ``rebuild_on`` (a function chooser, say)
+redraws everything.
+
+Every ``*_explorer`` function *returns* its widget: a notebook displays it, and a
+test drives it headless by setting ``explorer.controls["dx"].value`` and reading
+``explorer.shown`` (the numbers drawn) or ``explorer.readout.value``.
+
+Every control has a visible label and is reachable with the keyboard (Tab, then
+the arrow keys move a slider); every figure has a caption that says in words what
+it shows, and the readout is announced to screen readers as it changes.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+from collections.abc import Callable, Mapping, Sequence
+
+import ipywidgets as widgets
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from PIL import Image
+
+from mmlcalc.plotting.base import Scene, course_style
+
+__all__ = [
+    "DPI",
+    "LABEL_STYLE",
+    "Explorer",
+    "MultipleChoice",
+    "choice",
+    "float_slider",
+    "log_slider",
+    "slider_layout",
+    "status_html",
+]
+
+#: Resolution of explorer frames: sharp enough to read, small enough to encode fast.
+DPI = 80
+LABEL_STYLE = {"description_width": "initial"}
+
+
+def slider_layout() -> widgets.Layout:
+    return widgets.Layout(width="460px")
+
+
+class Explorer(widgets.VBox):
+    """A scene redrawn live from its controls.
+
+    Parameters
+    ----------
+    build : callable
+        ``build(figure, **rebuild_values) -> Scene``: draws the scene on ``figure``.
+    controls : mapping of str to ipywidgets value widgets
+        Each control's ``value`` is passed to ``scene.update`` under its key (or to
+        ``build``, for keys in ``rebuild_on``).
+    readout : callable
+        ``readout(shown) -> str``: HTML for the numbers ``scene.update`` returned.
+    title, caption : str
+        The heading, and the text alternative of the figure (what it shows, in words).
+    figsize : (float, float)
+        Figure size in inches; the image keeps this size in the page.
+    rebuild_on : sequence of str
+        Keys of the controls that change the whole figure.
+
+    Attributes
+    ----------
+    controls : dict
+        The controls, by key; set ``.value`` to drive the explorer.
+    shown : dict
+        The numbers of the last update (what the figure and readout show).
+    figure : matplotlib.figure.Figure
+    image, readout, caption : ipywidgets widgets
+    """
+
+    def __init__(
+        self,
+        build: Callable[..., Scene],
+        controls: Mapping[str, widgets.ValueWidget],
+        *,
+        readout: Callable[[dict], str],
+        title: str,
+        caption: str,
+        figsize: tuple[float, float] = (6.4, 3.6),
+        rebuild_on: Sequence[str] = (),
+    ):
+        self._build_scene = build
+        self._format = readout
+        self.controls = dict(controls)
+        self.rebuild_on = tuple(rebuild_on)
+        unknown = set(self.rebuild_on) - set(self.controls)
+        if unknown:
+            raise ValueError(f"rebuild_on names no control: {sorted(unknown)}")
+        self.shown: dict = {}
+        with course_style():
+            self.figure = Figure(figsize=figsize, dpi=DPI)
+        self.canvas = FigureCanvasAgg(self.figure)
+        width, height = (round(size * DPI) for size in figsize)
+        self.image = widgets.Image(
+            format="png", layout=widgets.Layout(width=f"{width}px", height=f"{height}px")
+        )
+        self.readout = widgets.HTML(layout=widgets.Layout(min_height="2.6em"))
+        self.caption = widgets.HTML(
+            f'<p style="font-size: 90%; max-width: {width}px;"><i>Figure:</i> '
+            f"{html.escape(caption)}</p>"
+        )
+        heading = widgets.HTML(f"<b>{html.escape(title)}</b>")
+        for control in self.controls.values():
+            if not getattr(control, "description", ""):
+                raise ValueError("every control needs a description (its visible label)")
+            control.observe(self._on_change, names="value")
+        super().__init__(
+            [heading, widgets.VBox(list(self.controls.values())), self.image, self.readout,
+             self.caption]
+        )
+        self.add_class("mmlcalc-explorer")
+        self._rebuild()
+        self.refresh()
+
+    def values(self) -> dict:
+        """The current value of every control, by key."""
+        return {key: control.value for key, control in self.controls.items()}
+
+    def _rebuild(self) -> None:
+        values = self.values()
+        self.figure.clear()
+        with course_style():
+            self.scene = self._build_scene(
+                self.figure, **{key: values[key] for key in self.rebuild_on}
+            )
+            for artist in self.scene.artists:
+                artist.set_animated(True)
+            self.canvas.draw()
+        self._background = self.canvas.copy_from_bbox(self.figure.bbox)
+
+    def refresh(self) -> None:
+        """Update the scene from the controls and redraw its moving parts."""
+        values = self.values()
+        params = {key: value for key, value in values.items() if key not in self.rebuild_on}
+        try:
+            self.shown = self.scene.update(**params)
+        except (ArithmeticError, ValueError, TypeError) as error:
+            self.readout.value = status_html(f"⚠ Cannot draw this: {html.escape(str(error))}")
+            return
+        self.canvas.restore_region(self._background)
+        for artist in self.scene.artists:
+            artist.axes.draw_artist(artist)
+        self.image.value = self._png()
+        self.readout.value = status_html(self._format(self.shown))
+
+    def _png(self) -> bytes:
+        rgba = self.canvas.buffer_rgba()
+        frame = Image.frombuffer("RGBA", (rgba.shape[1], rgba.shape[0]), rgba, "raw", "RGBA", 0, 1)
+        buffer = io.BytesIO()
+        # compress_level 1: a larger file, encoded several times faster than the default
+        frame.save(buffer, format="PNG", compress_level=1)
+        return buffer.getvalue()
+
+    def _on_change(self, change) -> None:
+        if any(change["owner"] is self.controls[key] for key in self.rebuild_on):
+            self._rebuild()
+        self.refresh()
+
+
+def status_html(text: str) -> str:
+    """Wrap a readout so screen readers announce it when it changes."""
+    return f'<div role="status" aria-live="polite" style="font-family: monospace;">{text}</div>'
+
+
+def float_slider(description: str, value: float, low: float, high: float, step: float,
+                  **options) -> widgets.FloatSlider:
+    return widgets.FloatSlider(
+        value=value, min=low, max=high, step=step, description=description,
+        style=LABEL_STYLE, layout=slider_layout(), readout_format=".2f", **options
+    )
+
+
+def log_slider(description: str, value: float, low_exponent: float, high_exponent: float,
+                **options) -> widgets.FloatLogSlider:
+    return widgets.FloatLogSlider(
+        value=value, base=10, min=low_exponent, max=high_exponent, step=0.05,
+        description=description, style=LABEL_STYLE, layout=slider_layout(),
+        readout_format=".1e", **options
+    )
+
+
+def choice(description: str, options: Sequence[str], value: str | None = None) -> widgets.Dropdown:
+    options = list(options)
+    return widgets.Dropdown(options=options, value=value or options[0], description=description,
+                            style=LABEL_STYLE)
+
+
+class MultipleChoice(widgets.VBox):
+    """A "check your understanding" question: choose an option, get feedback at once.
+
+    Parameters
+    ----------
+    question : str
+        The question (HTML allowed; LaTeX between $…$ renders in JupyterLab).
+    options : sequence of str
+    answer : str
+        The right option.
+    explanation : str
+        Shown with the tick, saying why.
+    hints : mapping of str to str, optional
+        For wrong options: the misconception behind each.
+
+    Examples
+    --------
+    >>> quiz = MultipleChoice("The slope of y = 3x + 1?", ["1", "3", "4"], "3",
+    ...                       explanation="the coefficient of x",
+    ...                       hints={"1": "that is the intercept"})
+    >>> quiz.choices.value = "1"
+    >>> quiz.correct, "intercept" in quiz.feedback.value
+    (False, True)
+    >>> quiz.choices.value = "3"
+    >>> quiz.correct
+    True
+    """
+
+    def __init__(self, question: str, options: Sequence[str], answer: str, explanation: str = "",
+                 hints: Mapping[str, str] | None = None):
+        if answer not in options:
+            raise ValueError(f"the answer {answer!r} is not one of the options {list(options)}")
+        self.answer, self.explanation, self.hints = answer, explanation, dict(hints or {})
+        self.correct = False
+        self.choices = widgets.RadioButtons(
+            options=list(options), value=None, description="Your answer:",
+            style=LABEL_STYLE, layout=widgets.Layout(width="auto"),
+        )
+        self.feedback = widgets.HTML(status_html("Choose an option."))
+        self.choices.observe(self._judge, names="value")
+        super().__init__([widgets.HTMLMath(question), self.choices, self.feedback])
+        self.add_class("mmlcalc-check")
+
+    def _judge(self, change) -> None:
+        choice = change["new"]
+        if choice is None:
+            return
+        self.correct = choice == self.answer
+        if self.correct:
+            text = "✓ Correct" + (f": {self.explanation}" if self.explanation else ".")
+        else:
+            text = "✗ Not quite" + (f": {self.hints[choice]}" if choice in self.hints else ".")
+            text += " Try again."
+        self.feedback.value = status_html(html.escape(text))
+
