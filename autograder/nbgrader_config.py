@@ -43,12 +43,13 @@ c.CourseDirectory.root = os.path.abspath(os.environ.get("MMLCALC_COURSE_DIR") or
 # The masters stay in the repository's source/ (one folder per assignment id,
 # source/week1/, source/week2/, ...). nbgrader builds every path as
 # os.path.join(root, "{nbgrader_step}/{student_id}/{assignment_id}"), so an
-# ABSOLUTE source_directory wins over the root and is used as it is (checked on
-# nbgrader 0.9.6 for generate_assignment, release_assignment, autograde with its
-# "overwrite with the master files" step, and the formgrader). A relative
-# "../source" would also resolve, but it would follow MMLCALC_COURSE_DIR to the
-# wrong place, so the absolute path is the clean choice. The other steps
-# (release, submitted, ...) stay relative to the course root.
+# ABSOLUTE source_directory replaces the root for this one step (checked on
+# nbgrader 0.9.6: generate_assignment, release_assignment, autograde with its
+# "copy the master's other files" step, and the assignment list of the formgrader
+# API). A relative "../source" works as well, but it is relative to the course
+# root, so it would point elsewhere as soon as MMLCALC_COURSE_DIR moves the root;
+# the absolute path, computed from this file's location, always finds the masters.
+# The other steps (release/, submitted/, ...) stay inside the course root.
 c.CourseDirectory.source_directory = os.path.join(_REPOSITORY, "source")
 
 # The gradebook: SQLite in the course root unless MMLCALC_DB_URL names another
@@ -114,7 +115,14 @@ c.LimitOutput.max_traceback = 60
 #   ordinary per-submission failure ("Duplicate grade id"): the rest of the batch
 #   is graded and the broken submission is reported for a human to fix. That is
 #   the most configuration alone can do; grading the duplicated notebook anyway
-#   needs code (a future, hardened grader).
+#   needs code (a future, hardened grader). (With the stock list AND
+#   add_missing_cells = True, as set above, the blanked copy happens to crash
+#   OverwriteCells with a KeyError first: also per submission, but the log then
+#   names no cell.) A notebook whose cell metadata was edited to another
+#   schema_version still ends the whole run: no setting reaches that check.
+#   The list below is nbgrader 0.9.6's
+#   own list without DeduplicateIds: compare it with Autograde.sanitize_preprocessors
+#   when upgrading nbgrader.
 # * A kernel that dies (os._exit, out of memory) loses that submission's grades;
 #   a kernel that cannot be interrupted fails that submission. No setting here
 #   changes either.
