@@ -80,7 +80,8 @@ def describe(value) -> str:
         return f"the function {getattr(value, '__name__', type(value).__name__)}"
     if isinstance(value, (int, float, np.number)):
         return f"the number {_fmt(value)}"
-    return f"a {type(value).__name__}"
+    article = "an" if type(value).__name__[0].lower() in "aeiou" else "a"
+    return f"{article} {type(value).__name__}"
 
 
 def _fmt(value) -> str:
@@ -114,7 +115,7 @@ def _as_real_array(got, name: str) -> np.ndarray:
         raise CheckFailed(f"{name} should be a number or an array of numbers, got {describe(got)}.")
     try:
         array = np.asarray(got, dtype=float)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise CheckFailed(
             f"{name} should be a number or an array of numbers, got {describe(got)}."
         ) from None

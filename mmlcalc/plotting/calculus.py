@@ -51,7 +51,8 @@ class SecantScene(Scene):
         ax.set_ylabel("f(x)")
         ax.set_title("Secant slope → derivative as Δx → 0")
         (self.secant,) = ax.plot([], [], label="secant", **ROLES["secant"])
-        (self.tangent,) = ax.plot([], [], label="tangent", **ROLES["tangent"])
+        (self.tangent,) = ax.plot([], [], label="tangent" if df is not None else None,
+                                  **ROLES["tangent"])
         (self.run,) = ax.plot([], [], **ROLES["guide"])
         (self.rise,) = ax.plot([], [], **ROLES["guide"])
         (self.points,) = ax.plot([], [], **ROLES["point"])
@@ -195,7 +196,8 @@ class ProductRuleScene(Scene):
                                 edgecolor=PALETTE["black"], label="Δu·Δv")
         for patch in (self.base, self.strip_u, self.strip_v, self.corner):
             ax.add_patch(patch)
-        ax.legend(loc="upper left", ncols=2, fontsize=9)
+        # outside the axes, so the growing rectangle never covers it
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=9)
         self.artists = [self.base, self.strip_u, self.strip_v, self.corner]
 
     def update(self, x: float = 1.0, dx: float = 0.3) -> dict:
@@ -255,6 +257,8 @@ class DifferenceErrorScene(Scene):
             self.curves[method] = np.maximum(error, floor)
             role = "function" if method == "forward" else "derivative"
             ax.loglog(self.steps, self.curves[method], label=f"{method} difference", **ROLES[role])
+        self.best_h = {method: _bottom_of_v(self.steps, curve)
+                       for method, curve in self.curves.items()}
         eps = np.finfo(float).eps
         ax.loglog(self.steps, eps / self.steps, label="round-off ≈ ε/h", **ROLES["guide"])
         ax.set_ylim(1e-17, 1e2)
@@ -277,11 +281,24 @@ class DifferenceErrorScene(Scene):
             shown[f"{method}_estimate"] = estimate
             shown[f"{method}_error"] = error
             ys.append(max(error, 1e-17))
-            best = int(np.argmin(self.curves[method]))
-            shown[f"{method}_best_h"] = float(self.steps[best])
+            shown[f"{method}_best_h"] = self.best_h[method]
         self.marker_line.set_xdata([h, h])
         self.markers.set_data([h] * len(ys), ys)
         return shown
+
+
+def _bottom_of_v(steps: np.ndarray, error: np.ndarray, window: int = 9) -> float:
+    """The step at the bottom of the V of an error curve.
+
+    Round-off makes the left arm jagged, and now and then an estimate is exactly
+    right by luck (error 0); a running median of log(error) over ``window``
+    neighbours ignores such single points and finds the bottom of the trend.
+    """
+    logs = np.log10(error)
+    half = window // 2
+    padded = np.pad(logs, half, mode="edge")
+    smooth = np.median(np.lib.stride_tricks.sliding_window_view(padded, window), axis=1)
+    return float(steps[int(np.argmin(smooth))])
 
 
 def plot_difference_error(f: Callable, df: Callable, x0: float = 1.0, h: float = 1e-4,

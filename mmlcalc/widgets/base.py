@@ -145,6 +145,8 @@ class Explorer(widgets.VBox):
 
     def refresh(self) -> None:
         """Update the scene from the controls and redraw its moving parts."""
+        if self.scene is None:  # the last rebuild failed: its message stays in the readout
+            return
         values = self.values()
         params = {key: value for key, value in values.items() if key not in self.rebuild_on}
         try:
@@ -168,7 +170,16 @@ class Explorer(widgets.VBox):
 
     def _on_change(self, change) -> None:
         if any(change["owner"] is self.controls[key] for key in self.rebuild_on):
-            self._rebuild()
+            try:
+                self._rebuild()
+            except (ArithmeticError, ValueError, TypeError) as error:
+                # e.g. a function chosen from the dropdown that fails on the drawn range:
+                # keep the last frame, say why, and recover at the next good choice
+                self.scene = None
+                self.readout.value = status_html(
+                    f"⚠ Cannot draw this: {html.escape(str(error))}"
+                )
+                return
         self.refresh()
 
 
