@@ -1,0 +1,305 @@
+"""Week 3 content: the numbers the lecture prints, its check cells, and the assignment's tests.
+
+* The lecture ``notebooks/03_chain_rule_and_neural_networks.ipynb`` is executed once
+  (nbclient) and its printed numbers are compared with values computed here.
+* Its ``check_answer`` cells accept the right answer and reject a wrong one, and every
+  wrong option of its multiple-choice cells has a hint.
+* The assignment master ``source/week3/neural_network.ipynb`` is run in-process, cell
+  by cell (fast; the real nbgrader pipeline is ``tests/test_assignments.py``): the
+  reference passes every test cell, the stub fails every one, and each plausible
+  wrong answer fails exactly the test cells it should, with a message naming it.
+"""
+
+from __future__ import annotations
+
+import ast
+import html
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+from nbclient import NotebookClient
+
+from mmlcalc.checks import Feedback, check_answer
+from mmlcalc.widgets import MultipleChoice
+
+ROOT = Path(__file__).resolve().parents[1]
+LECTURE = ROOT / "notebooks" / "03_chain_rule_and_neural_networks.ipynb"
+MASTER = ROOT / "source" / "week3" / "neural_network.ipynb"
+
+
+# ------------------------------------------------------------------------------ the lecture
+
+
+@pytest.fixture(scope="module")
+def lecture(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("week3")
+    copy = folder / LECTURE.name
+    shutil.copy(LECTURE, copy)
+    notebook = nbformat.read(copy, as_version=4)
+    NotebookClient(
+        notebook, kernel_name="python3", timeout=60, resources={"metadata": {"path": str(folder)}}
+    ).execute()
+    return notebook
+
+
+def stdout(notebook, marker: str) -> str:
+    cells = [c for c in notebook.cells if c.cell_type == "code" and marker in c.source]
+    assert len(cells) == 1, f"{len(cells)} cells contain {marker!r}"
+    return "".join(o.text for o in cells[0].outputs if o.get("name") == "stdout")
+
+
+def numbers(text: str) -> list[float]:
+    return [float(n) for n in re.findall(r"[-+]?\d+\.?\d*(?:e[-+]?\d+)?", text)]
+
+
+def test_chain_rule_numbers(lecture):
+    lines = stdout(lecture, "dh_dt = J_g @ J_path").splitlines()
+    product, numeric, exact = (float(line.rsplit("=", 1)[1]) for line in lines[1:4])
+    # h(t) = 1 + sin² t on the unit circle over x² + 2y², so h'(1) = sin 2
+    assert product == pytest.approx(np.sin(2.0), abs=1e-8)
+    assert numeric == pytest.approx(np.sin(2.0), abs=1e-8)
+    assert exact == pytest.approx(np.sin(2.0), abs=1e-8)
+    lines = stdout(lecture, "def polar").splitlines()
+    # h(r, θ) = r²(1 + sin² θ): ∂h/∂r = 2r(1 + sin² θ) = 5, ∂h/∂θ = r² sin 2θ = 2√3 at (2, π/6)
+    for line in lines:
+        np.testing.assert_allclose(numbers(line.split("=")[1]), [5.0, 2 * np.sqrt(3)], atol=2e-8)
+
+
+def test_sigmoid_and_layer_numbers(lecture):
+    lines = stdout(lecture, "def d_sigmoid").splitlines()
+    z = np.array([-2.0, 0.0, 0.5, 3.0])
+    s = 1 / (1 + np.exp(-z))
+    values = [numbers(line.split("=", 1)[1]) for line in lines]  # the arrays after the "="
+    np.testing.assert_allclose(values[0], s, atol=5e-7)
+    np.testing.assert_allclose(values[1], s * (1 - s), atol=5e-7)
+    np.testing.assert_allclose(values[2], s * (1 - s), atol=5e-7)
+    x = np.linspace(-1.0, 2.0, 4)
+    np.testing.assert_allclose(values[3], 1 / (1 + np.exp(-(2 * x - 1))), atol=5e-5)
+    assert "matrix form equals the loop: True" in stdout(lecture, "by_hand = np.array(")
+    text = stdout(lecture, "from mmlcalc.neural import forward_pass")
+    assert "same output as our loop: True" in text and "did you transpose it?" in text
+
+
+def test_cost_backprop_and_gradient_check_numbers(lecture):
+    text = stdout(lecture, "def cost(outputs_L, Y)")
+    x = np.linspace(-1.0, 1.0, 41)
+    assert f"cost of always answering 0: {np.sum(np.sin(np.pi * x) ** 2) / 82:.4f}" in text
+    assert "same gradients as our loop: True" in stdout(lecture, "package_backprop(weights")
+    for line in stdout(lecture, "def numeric_gradient_of").splitlines():
+        assert float(line.rsplit(" ", 1)[1]) < 1e-7  # the claim "about 1e-8 or better"
+    lines = stdout(lecture, "def backprop_forgetting_the_slope").splitlines()
+    assert float(lines[0].rsplit(" ", 1)[1]) < 1e-7
+    forgot = [float(line.rsplit(" ", 1)[1]) for line in lines[1:]]
+    assert forgot[0] > 1e-2 and forgot[1] > 1e-2 and forgot[2] < 1e-7  # the output layer is right
+
+
+def test_training_numbers(lecture):
+    from mmlcalc.neural import Trainer, target_curve
+
+    X, Y = target_curve("sine wave", 41)
+    trainer = Trainer.new([1, 8, 1], X, Y, ["tanh", "identity"], 0.3, seed=0).run(1000)
+    lines = stdout(lecture, "for _ in range(1000)").splitlines()
+    for line, k in zip(lines, (0, 10, 100, 1000), strict=True):
+        assert float(line.rsplit(" ", 1)[1]) == pytest.approx(trainer.history[k], abs=5e-6)
+    assert f"cost {trainer.history[-1]:.5f}" in stdout(lecture, "trainer.run(100).run(900)")
+
+
+LECTURE_ANSWERS = {  # each check cell's right answer, worked out independently
+    "dh/dt at t = π/6": np.sin(np.pi / 3),
+    "da/dw for a sigmoid neuron at w = 0, b = 0, x = 1": 0.25,
+    "the ReLU layer's output": max(0.0, 1 * 2 - 1 * 1 + 0.5),
+    "the cost of the predictions [[1, 2]]": (1 + 4) / (2 * 2),
+    "∂C/∂w of the sigmoid neuron": (0.5 - 1.0) * 0.25 * 2.0,
+    "cost evaluations for the numerical gradient of a [1, 10, 1] network": 2 * (10 + 10 + 10 + 1),
+    "the new weight after one step": 1.0 - 0.1 * (1.0 * 2.0 - 5.0) * 2.0,
+}
+
+
+def run_cell(source: str, namespace: dict):
+    tree = ast.parse(source)
+    last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+    exec(compile(tree, "<cell>", "exec"), namespace)
+    return eval(compile(ast.Expression(last.value), "<cell>", "eval"), namespace) if last else None
+
+
+def test_check_cells_accept_the_right_answer_and_reject_a_wrong_one():
+    notebook = nbformat.read(LECTURE, as_version=4)
+    cells = [c.source for c in notebook.cells if c.cell_type == "code"]
+    checks = [s for s in cells if "check_answer(" in s and "import" not in s]
+    names = set()
+    for source in checks:
+        call = next(
+            n
+            for n in ast.walk(ast.parse(source))
+            if getattr(n, "func", None) and getattr(n.func, "id", "") == "check_answer"
+        )
+        name = ast.literal_eval(call.args[2])
+        names.add(name)
+        right = LECTURE_ANSWERS[name]
+        for answer, correct in ((right, True), (right + 1, False)):
+            filled = re.sub(r"^my_answer = None", f"my_answer = {answer!r}", source, flags=re.M)
+            feedback = run_cell(filled, {"np": np, "check_answer": check_answer})
+            assert isinstance(feedback, Feedback)
+            assert feedback.correct is correct, f"{name}: {feedback.message}"
+    assert names == set(LECTURE_ANSWERS)
+    questions = [s for s in cells if "MultipleChoice(" in s and "import" not in s]
+    assert len(questions) == 7  # one per section
+    for source in questions:
+        question = run_cell(source, {"np": np, "MultipleChoice": MultipleChoice})
+        for option in question.choices.options:
+            question.choices.value = option
+            if option == question.answer:
+                assert question.correct
+            else:
+                assert question.hints[option] in html.unescape(question.feedback.value)
+
+
+# --------------------------------------------------------------------------- the assignment
+
+TEST_CELLS = {
+    "w3_sigmoid_matches_formula",
+    "w3_sigmoid_derivative_matches_numeric",
+    "w3_forward_pass_matches_reference",
+    "w3_backprop_gradient_shapes",
+    "w3_backprop_matches_numeric",
+    "w3_train_step_lowers_cost",
+}
+
+
+def grade_id(cell):
+    return cell.metadata.get("nbgrader", {}).get("grade_id")
+
+
+def run_master(edits=None, stub=False) -> dict[str, str]:
+    """Run the master's code cells in one namespace; the outcome of each test cell by grade_id.
+
+    ``edits`` maps an answer cell's grade_id to (old, new) text; ``stub`` replaces every
+    solution region by ``raise NotImplementedError()``, as the release does.
+    """
+    notebook = nbformat.read(MASTER, as_version=4)
+    namespace: dict = {}
+    outcome = {}
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        source = cell.source
+        if edits and grade_id(cell) in edits:
+            old, new = edits[grade_id(cell)]
+            assert source.count(old) == 1, (grade_id(cell), old)
+            source = source.replace(old, new)
+        if stub:
+            source = re.sub(
+                r"( *)### BEGIN SOLUTION.*?### END SOLUTION",
+                r"\1raise NotImplementedError()",
+                source,
+                flags=re.S,
+            )
+        try:
+            exec(compile(source, str(grade_id(cell)), "exec"), namespace)
+            outcome[grade_id(cell)] = ""
+        except Exception as error:  # every failure is an outcome here
+            outcome[grade_id(cell)] = f"{type(error).__name__}: {error}"
+    return {key: value for key, value in outcome.items() if key in TEST_CELLS}
+
+
+def test_master_has_six_graded_test_cells_worth_fifteen_points():
+    notebook = nbformat.read(MASTER, as_version=4)
+    graded = {
+        grade_id(c): c.metadata["nbgrader"]["points"]
+        for c in notebook.cells
+        if c.metadata.get("nbgrader", {}).get("grade")
+    }
+    assert set(graded) == TEST_CELLS
+    assert sum(graded.values()) == 15
+
+
+def test_reference_passes_every_test_cell():
+    assert run_master() == dict.fromkeys(TEST_CELLS, "")
+
+
+def test_stub_fails_every_test_cell():
+    outcome = run_master(stub=True)
+    assert all(outcome[cell] for cell in TEST_CELLS), outcome
+
+
+FORGOT = "the activation's derivative"
+MUTATIONS = [
+    # (answer cell, old, new, test cells that must fail, text of the message)
+    (
+        "w3_backprop",
+        "delta = (activations[-1] - Y) / m * sigmoid_derivative(zs[-1])",
+        "delta = (activations[-1] - Y) / m",
+        {"w3_backprop_matches_numeric"},
+        FORGOT,
+    ),
+    (
+        "w3_backprop",
+        "delta = (weights[layer].T @ delta) * sigmoid_derivative(zs[layer - 1])",
+        "delta = weights[layer].T @ delta",
+        {"w3_backprop_matches_numeric"},
+        "forgot the activation's derivative σ′(Z) when passing δ down",
+    ),
+    (
+        "w3_backprop",
+        "delta = (activations[-1] - Y) / m * sigmoid_derivative(zs[-1])",
+        "delta = (activations[-1] - Y) * sigmoid_derivative(zs[-1])",
+        {"w3_backprop_matches_numeric"},
+        "the 1/m is missing",
+    ),
+    (
+        "w3_backprop",
+        "grad_weights[layer] = delta @ activations[layer].T",
+        "grad_weights[layer] = activations[layer] @ delta.T",
+        {"w3_backprop_gradient_shapes", "w3_backprop_matches_numeric", "w3_train_step_lowers_cost"},
+        "did you transpose it?",
+    ),
+    (
+        "w3_backprop",
+        "delta.sum(axis=1, keepdims=True)",
+        "delta.sum(axis=1)",
+        {"w3_backprop_gradient_shapes", "w3_backprop_matches_numeric", "w3_train_step_lowers_cost"},
+        "keepdims=True",
+    ),
+    (
+        "w3_train_step",
+        "new_weights = [W - learning_rate * g",
+        "new_weights = [W + learning_rate * g",
+        {"w3_train_step_lowers_cost"},
+        "you stepped uphill",
+    ),
+    (
+        "w3_sigmoid",
+        "return s * (1.0 - s)",
+        "return s",
+        {"w3_sigmoid_derivative_matches_numeric", "w3_backprop_matches_numeric"},
+        "that is σ(z) itself",
+    ),
+    (
+        "w3_forward_pass",
+        "Z = W @ activations[-1] + b",
+        "Z = W @ activations[-1]",
+        {"w3_forward_pass_matches_reference", "w3_backprop_matches_numeric"},
+        "the bias b is missing",
+    ),
+    (
+        "w3_backprop",
+        "    zs, activations = forward_pass(weights, biases, X)\n",
+        "    return reference.backprop(weights, biases, X, Y, 'sigmoid')\n",
+        {"w3_backprop_gradient_shapes", "w3_backprop_matches_numeric", "w3_train_step_lowers_cost"},
+        "calls mmlcalc.neural.backprop: this task asks you to write the formula yourself",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "cell, old, new, lost, message", MUTATIONS, ids=[f"{m[0]}:{m[4][:30]}" for m in MUTATIONS]
+)
+def test_wrong_answer_fails_exactly_its_cells_and_names_the_mistake(cell, old, new, lost, message):
+    outcome = run_master({cell: (old, new)})
+    failed = {key for key, value in outcome.items() if value}
+    assert failed == lost, outcome
+    assert any(message in outcome[name] for name in lost), outcome
