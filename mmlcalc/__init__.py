@@ -4,9 +4,13 @@ One module per week's topic, plus shared helpers:
 
 ========================  ====================================================
 ``mmlcalc.calculus``      week 1: secant slopes and finite-difference derivatives
+``mmlcalc.multivariate``  week 2: partial derivatives, gradient, Jacobian, Hessian
+``mmlcalc.sandpit``       week 2: the sandpit game's landscapes and rules
+``mmlcalc.neural``        week 3: activations, a small network, backpropagation, training
+``mmlcalc.taylor``        week 4: Taylor coefficients and polynomials, series, approximations
 ``mmlcalc.checks``        feedback for check cells and assignment tests
 ``mmlcalc.data``          the real data sets shipped with the package, with sources
-``mmlcalc.plotting``      the course style, palette and ``plot_*`` figure helpers
+``mmlcalc.plotting``      the course style, palette and ``plot_*`` figure helpers, by week
 ``mmlcalc.widgets``       the explorer pattern and the explorers of every week
 ========================  ====================================================
 

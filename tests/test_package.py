@@ -7,7 +7,16 @@ import sys
 
 import pytest
 
-NUMERICS = ["mmlcalc", "mmlcalc.calculus", "mmlcalc.checks", "mmlcalc.data"]
+NUMERICS = [
+    "mmlcalc",
+    "mmlcalc.calculus",
+    "mmlcalc.checks",
+    "mmlcalc.data",
+    "mmlcalc.multivariate",
+    "mmlcalc.sandpit",
+    "mmlcalc.neural",
+    "mmlcalc.taylor",
+]
 ALL_MODULES = [*NUMERICS, "mmlcalc.plotting", "mmlcalc.widgets"]
 
 PROBE = """
@@ -44,3 +53,20 @@ def test_importing_prints_nothing_and_sets_no_backend(module):
     assert backend is None, f"importing {module} chose the matplotlib backend {backend!r}"
     assert "matplotlib.pyplot" not in heavy, f"importing {module} imported pyplot"
     assert stderr == "", f"importing {module} wrote to stderr: {stderr}"
+
+
+@pytest.mark.parametrize("package", ["mmlcalc.plotting", "mmlcalc.widgets"])
+def test_week_modules_re_exported_without_clashes(package):
+    import importlib
+    import pkgutil
+
+    module = importlib.import_module(package)
+    names = [name for week in (module.base, *module.WEEK_MODULES) for name in week.__all__]
+    clashes = sorted({name for name in names if names.count(name) > 1})
+    assert not clashes, f"two modules of {package} export the same names: {clashes}"
+    for name in names:
+        assert hasattr(module, name), f"{package} does not re-export {name}"
+    # every submodule on disk is listed (a new week must be added to __init__)
+    on_disk = {info.name for info in pkgutil.iter_modules(module.__path__)} - {"base"}
+    listed = {week.__name__.rsplit(".", 1)[1] for week in module.WEEK_MODULES}
+    assert on_disk == listed, f"{package}/__init__.py lists {listed}, the folder has {on_disk}"

@@ -1,14 +1,25 @@
 """The course's figures: one style, one colour-blind-safe palette, and ``plot_*`` helpers.
 
 ``mmlcalc.plotting.base`` holds the style, the palette and the scene pattern;
-each week's figures live in a submodule named like the week's numerics module
-(``mmlcalc.plotting.calculus`` for week 1). Everything is re-exported here, so
-``from mmlcalc.plotting import plot_secant`` works.
+each week's figures live in a submodule named like the week's numerics module:
+
+=====================================  ======
+``mmlcalc.plotting.calculus``          week 1
+``mmlcalc.plotting.multivariate``      week 2
+``mmlcalc.plotting.neural``            week 3
+``mmlcalc.plotting.taylor``            week 4
+=====================================  ======
+
+Everything is re-exported here, so ``from mmlcalc.plotting import plot_secant``
+works (``tests/test_package.py`` checks that no two weeks export the same name).
 """
 
+from mmlcalc.plotting import base, calculus, multivariate, neural, taylor
 from mmlcalc.plotting.base import *  # noqa: F403
-from mmlcalc.plotting.base import __all__ as _base_all
 from mmlcalc.plotting.calculus import *  # noqa: F403
-from mmlcalc.plotting.calculus import __all__ as _calculus_all
+from mmlcalc.plotting.multivariate import *  # noqa: F403
+from mmlcalc.plotting.neural import *  # noqa: F403
+from mmlcalc.plotting.taylor import *  # noqa: F403
 
-__all__ = [*_base_all, *_calculus_all]
+WEEK_MODULES = (calculus, multivariate, neural, taylor)
+__all__ = [name for module in (base, *WEEK_MODULES) for name in module.__all__]
