@@ -3,7 +3,10 @@
 * Every ``notebooks/*.ipynb`` is executed once per session with nbclient, from a
   temporary copy of the ``notebooks`` folder, and must run without errors, without any
   stderr output (warnings count) and in reasonable time.
-* Every lecture notebook (``0N_*.ipynb``, N ≥ 1) has the skeleton of STYLE.md.
+* Every lecture notebook (``0N_*.ipynb``, N ≥ 1) has the skeleton of STYLE.md; the
+  course index ``00_index.ipynb`` is not a lecture and has no skeleton.
+* No relative link of any notebook is dead; every lecture links to the index and to
+  the previous and next week, and the index links to every lecture.
 * Week 1's printed numbers, explorer readouts and check cells are compared with values
   computed here independently.
 * Every notebook in ``notebooks/`` and ``source/`` is stored without outputs, and every
@@ -35,6 +38,8 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = ROOT / "notebooks"
 SOURCE_DIR = ROOT / "source"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
+#: The course index: the map of the course, not a lecture (no skeleton checks).
+INDEX = NOTEBOOK_DIR / "00_index.ipynb"
 LECTURES = [path for path in NOTEBOOKS if re.match(r"0[1-9]_\w+\.ipynb$", path.name)]
 ASSIGNMENTS = sorted(SOURCE_DIR.glob("**/*.ipynb"))
 
@@ -280,6 +285,17 @@ def test_explorers_and_checks_in_every_section(lecture):
         assert any(is_check_cell(cell) for cell in cells), f"section {title!r} has no check"
 
 
+def is_future_week(line: str, target: str, week: int) -> bool:
+    """A "Next" link to a later week not yet written, under the curriculum's file name."""
+    match = re.fullmatch(r"0(\d)_\w+\.ipynb", target)
+    return bool(
+        match
+        and "Next" in line
+        and int(match.group(1)) > week
+        and CURRICULUM_FILES.get(int(match.group(1))) == target
+    )
+
+
 def test_navigation_links(lecture):
     path, notebook = lecture
     week = week_of(path)
@@ -298,9 +314,54 @@ def test_navigation_links(lecture):
         )
         expected = CURRICULUM_FILES.get(int(match.group(1)))
         assert expected in (None, target), f"week {match.group(1)} will be {expected!r}"
-    if week > 1:
-        previous = [t for line, t in navigation if "Previous" in line]
-        assert previous, "a 'Previous' link back to last week"
+    previous = [t for line, t in navigation if "Previous" in line]
+    expected_previous = INDEX.name if week == 1 else CURRICULUM_FILES.get(week - 1)
+    assert previous, f"a 'Previous' link back to {expected_previous}"
+    if expected_previous:
+        assert expected_previous in previous, f"'Previous' links to {previous}"
+    if week < max(CURRICULUM_FILES):
+        assert [t for line, t in navigation if "Next" in line], "a 'Next' link to next week"
+
+
+def test_lecture_links_to_the_index(lecture):
+    path, notebook = lecture
+    assert INDEX.name in [target for _, target in links(notebook)], (
+        f"{path.name} has no link to the course index {INDEX.name}"
+    )
+
+
+def test_index_links_to_every_lecture():
+    assert INDEX.exists(), f"{INDEX.relative_to(ROOT)} is missing"
+    targets = {target for _, target in links(nbformat.read(INDEX, as_version=4))}
+    missing = [path.name for path in LECTURES if path.name not in targets]
+    assert not missing, f"the course index does not link to {missing}"
+
+
+def relative_links(notebook) -> list[tuple[str, str]]:
+    """Markdown and HTML links that point into the repository: (line, target without #anchor)."""
+    found = links(notebook) + [
+        (line, target)
+        for cell in markdown_cells(notebook)
+        for line in cell.source.splitlines()
+        for target in re.findall(r"""(?:href|src)=["']([^"']+)["']""", line)
+    ]
+    return [
+        (line, target.split("#", 1)[0])
+        for line, target in found
+        if not re.match(r"[a-z][a-z0-9+.-]*:|#|//", target, re.I) and target.split("#", 1)[0]
+    ]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_no_dead_relative_link(path):
+    notebook = nbformat.read(path, as_version=4)
+    week = week_of(path)
+    dead = [
+        f"{target} ({line.strip()[:120]})"
+        for line, target in relative_links(notebook)
+        if not (NOTEBOOK_DIR / target).exists() and not is_future_week(line, target, week)
+    ]
+    assert not dead, f"{path.name} has dead links:\n" + "\n".join(dead)
 
 
 def test_links_into_source_exist(lecture):
