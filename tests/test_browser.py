@@ -120,7 +120,10 @@ class Shots:
 
 def open_notebook(page, lab, path: str) -> None:
     """Open ``path`` (relative to the server root) in JupyterLab and wait for an idle kernel."""
-    page.goto(lab.url(f"lab/tree/{path}"), timeout=OPEN_TIMEOUT_MS)
+    # a workspace of its own per notebook: in the shared default workspace JupyterLab
+    # reopens the notebooks an earlier test left open, and their cells would count too
+    workspace = re.sub(r"[^A-Za-z0-9]+", "-", path).strip("-")
+    page.goto(lab.url(f"lab/workspaces/{workspace}/tree/{path}"), timeout=OPEN_TIMEOUT_MS)
     page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=OPEN_TIMEOUT_MS)
     page.wait_for_selector(
         '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator[data-status="idle"]',
