@@ -8,6 +8,9 @@ One module per week's topic, plus shared helpers:
 ``mmlcalc.sandpit``       week 2: the sandpit game's landscapes and rules
 ``mmlcalc.neural``        week 3: activations, a small network, backpropagation, training
 ``mmlcalc.taylor``        week 4: Taylor coefficients and polynomials, series, approximations
+``mmlcalc.optimisation``  week 5: Newton-Raphson, gradient descent, Lagrange multipliers
+``mmlcalc.regression``    week 6: χ², line fits, a Gaussian model, steepest descent on χ²
+``mmlcalc.grading``       ``mmlcalc-grade``: grade a class against the reference solutions
 ``mmlcalc.checks``        feedback for check cells and assignment tests
 ``mmlcalc.data``          the real data sets shipped with the package, with sources
 ``mmlcalc.plotting``      the course style, palette and ``plot_*`` figure helpers, by week

@@ -16,6 +16,8 @@ NUMERICS = [
     "mmlcalc.sandpit",
     "mmlcalc.neural",
     "mmlcalc.taylor",
+    "mmlcalc.optimisation",
+    "mmlcalc.regression",
 ]
 ALL_MODULES = [*NUMERICS, "mmlcalc.plotting", "mmlcalc.widgets"]
 

@@ -1,0 +1,398 @@
+"""``mmlcalc-grade``: record-and-compare grading of a whole class (issue 9).
+
+One week-1 batch holds every malformed and adversarial submission of the issue
+(``grading_fixtures.week1_cases``) plus the wrong answers of ``test_assignments``;
+it is graded once into a fresh SQLite gradebook and once more without one (the two
+runs must write identical CSV files), in a module-scoped fixture. Every other
+assignment in ``source/`` gets a small honest batch (correct, partly correct,
+blank) as a zip. Time limits are short (2 s per cell, 12 s per submission) so the
+timeout cases cost little.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import html
+import io
+import os
+import re
+import subprocess
+import sys
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+from course_harness import (
+    BEGIN_HIDDEN,
+    END_HIDDEN,
+    REPOSITORY,
+    assignment_ids,
+    distinctive_lines,
+    read_notebook,
+    write_notebook,
+)
+from grading_fixtures import (
+    W1,
+    W1_NAME,
+    correct,
+    master_of,
+    week1_cases,
+    write_case,
+    write_honest_batch,
+)
+from test_assignments import MUTATIONS
+
+from mmlcalc.grading import compare, runner
+from mmlcalc.grading.assignment import load_assignment
+from mmlcalc.grading.cli import main
+
+ASSIGNMENTS = assignment_ids()
+CASES = {case.student: case for case in week1_cases()}
+W1_MUTATIONS = [m for m in MUTATIONS if m.assignment_id == W1]
+LIMITS = ["--cell-timeout", "2", "--timeout", "12", "--jobs", "2"]
+#: For batches without endless loops: room for a slow week on a busy machine.
+ROOMY = ["--cell-timeout", "30", "--timeout", "300", "--jobs", "2"]
+
+
+def run_cli(*args) -> tuple[int, str, str]:
+    """``mmlcalc-grade`` in this process: (exit status, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = main([str(a) for a in args])
+    return status, out.getvalue(), err.getvalue()
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def page_text(path: Path) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", " ", path.read_text()))
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("reference-cache")
+
+
+@dataclass
+class Batch:
+    root: Path
+    out: Path
+    again: Path
+    db: Path
+    status: int
+    again_status: int
+    stdout: str
+
+    def grades(self) -> dict[str, dict[str, str]]:
+        return {row["student_id"]: row for row in read_csv(self.out / "grades.csv")}
+
+    def results(self, student: str) -> dict[str, dict[str, str]]:
+        return {
+            row["grade_id"]: row
+            for row in read_csv(self.out / "results.csv")
+            if row["student_id"] == student
+        }
+
+    def feedback(self, student: str) -> Path:
+        return self.out / "feedback" / student / W1 / W1_NAME.replace(".ipynb", ".html")
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory, cache) -> Batch:
+    folder = tmp_path_factory.mktemp("week1-batch")
+    root = folder / "submitted"
+    for case in CASES.values():
+        write_case(root, case)
+    _, master = master_of(W1)
+    for mutation in W1_MUTATIONS:
+        write_notebook(correct(mutation.apply(master)), root / mutation.student / W1 / W1_NAME)
+    db = folder / "gradebook.db"
+    common = [W1, root, *LIMITS, "--cache", cache]
+    status, stdout, _ = run_cli(*common, "--out", folder / "out", "--gradebook", f"sqlite:///{db}")
+    again_status, _, _ = run_cli(*common, "--out", folder / "again", "--no-gradebook")
+    return Batch(root, folder / "out", folder / "again", db, status, again_status, stdout)
+
+
+@pytest.mark.slow
+def test_the_batch_completes_and_exits_0(batch):
+    assert batch.status == 0 and batch.again_status == 0
+    expected = set(CASES) | {m.student for m in W1_MUTATIONS}
+    assert set(batch.grades()) == expected
+    assert "students" in batch.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("student", sorted(CASES))
+def test_each_submission_gets_its_status_score_and_a_clear_message(batch, student):
+    case = CASES[student]
+    full = load_assignment(REPOSITORY / "source", W1).max_score
+    row = batch.grades()[student]
+    assert row["status"] == case.status, row
+    assert float(row["max_score"]) == full
+    assert float(row["score"]) == (full if case.score is None else case.score), row
+    results = batch.results(student)
+    for grade_id, result in results.items():
+        expected = 0.0 if grade_id in case.lost else float(result["max_points"])
+        assert float(result["points"]) == expected, result
+    if case.message:
+        shown = page_text(batch.feedback(student))
+        assert case.message in shown, shown
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mutation", W1_MUTATIONS, ids=lambda m: m.student)
+def test_wrong_answers_lose_exactly_their_cells_and_name_the_mistake(batch, mutation):
+    results = batch.results(mutation.student)
+    for grade_id, result in results.items():
+        expected = 0.0 if grade_id in mutation.lost else float(result["max_points"])
+        assert float(result["points"]) == expected, result
+    messages = " ".join(results[g]["message"] for g in mutation.lost)
+    assert mutation.message in messages
+
+
+@pytest.mark.slow
+def test_grading_twice_gives_identical_csv_files(batch):
+    for name in ("grades.csv", "results.csv"):
+        assert (batch.out / name).read_bytes() == (batch.again / name).read_bytes(), name
+
+
+@pytest.mark.slow
+def test_feedback_shows_no_hidden_test_code_and_no_hidden_expected_value(batch, cache):
+    assignment = load_assignment(REPOSITORY / "source", W1)
+    (master,) = assignment.notebooks
+    hidden_lines = distinctive_lines(read_notebook(Path(master.path)), BEGIN_HIDDEN, END_HIDDEN)
+    from mmlcalc.grading.batch import reference_records
+
+    reference = reference_records(master, runner.RunSettings(), str(cache), 60)
+    secrets = set()
+    for chunk, message in zip(master.chunks(), reference, strict=True):
+        if not chunk.hidden:
+            continue
+        for record in message["records"]:
+            if record["kind"] == "close":
+                values = np.ravel(compare.from_plain(record["expected"]))
+                secrets |= {f"{v:.6g}" for v in values if len(f"{v:.6g}") >= 6}
+    assert hidden_lines and secrets
+    pages = list((batch.out / "feedback").rglob("*.html"))
+    assert len(pages) == len(batch.grades())
+    for page in pages:
+        text = page_text(page)
+        lines = {line.strip() for line in text.splitlines()}
+        assert not hidden_lines & lines, page
+        leaked = {s for s in secrets if s in text}
+        assert not leaked, f"{page}: {sorted(leaked)[:3]}"
+        assert "Traceback" not in text
+
+
+@pytest.mark.slow
+def test_hidden_failures_name_the_check_and_the_likely_mistake_only(batch):
+    result = batch.results("visible_only")["w1_forward_difference_matches_formula"]
+    assert result["message"].startswith("a hidden test (check ")
+    assert "Likely mistake: a negative h steps to the left of x" in result["message"]
+    assert "expected" not in result["message"]
+
+
+@pytest.mark.slow
+def test_feedback_is_escaped_html(batch):
+    text = batch.feedback("always_equal").read_text()
+    assert text.startswith("<!DOCTYPE html>")
+    assert "<script" not in text
+    assert "&#x27;" in text or "&quot;" in text or "AlwaysEqual" in text
+
+
+@pytest.mark.slow
+def test_the_gradebook_holds_every_score(batch):
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(f"sqlite:///{batch.db}", "mmlcalc") as gradebook:
+        for student, row in batch.grades().items():
+            try:
+                submission = gradebook.find_submission(W1, student)
+            except MissingEntry:
+                pytest.fail(f"{student} is missing from the gradebook")
+            assert submission.score == float(row["score"]), student
+            assert submission.max_score == float(row["max_score"])
+            flagged = row["status"] == "invalid-notebook"
+            assert submission.needs_manual_grade == flagged, student
+
+
+@pytest.mark.slow
+def test_nbgrader_export_shows_the_scores(batch, tmp_path):
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp_path / "jupyter"))
+    env.pop("MMLCALC_DB_URL", None)
+    target = tmp_path / "export.csv"
+    completed = subprocess.run(
+        [
+            sys.executable, "-m", "nbgrader", "export",
+            f"--CourseDirectory.db_url=sqlite:///{batch.db}",
+            "--CourseDirectory.course_id=mmlcalc",
+            f"--CourseDirectory.root={tmp_path}",
+            f"--to={target}",
+        ],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr
+    exported = {row["student_id"]: row for row in read_csv(target)}
+    for student, row in batch.grades().items():
+        assert float(exported[student]["score"]) == float(row["score"]), student
+
+
+@pytest.mark.slow
+def test_the_report_shows_histogram_pass_rates_and_ungraded_submissions(batch):
+    page = (batch.out / "report.html").read_text()
+    assert "<svg" in page and "histogram of scores" in page
+    assignment = load_assignment(REPOSITORY / "source", W1)
+    for test in assignment.notebooks[0].tests:
+        assert test.grade_id in page
+    text = page_text(batch.out / "report.html")
+    for student, case in CASES.items():
+        if case.status != "graded":
+            assert student in text and case.status in text
+    assert "Scores written to the gradebook" in text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment_id", ASSIGNMENTS)
+def test_every_assignment_grades_correct_partly_and_blank_work_from_a_zip(
+    assignment_id, tmp_path, cache
+):
+    kinds = write_honest_batch(tmp_path / "submitted", assignment_id, 3)
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for path in sorted((tmp_path / "submitted").rglob("*.ipynb")):
+            zipped.write(path, path.relative_to(tmp_path).as_posix())
+    status, _, err = run_cli(
+        assignment_id, archive, "--out", tmp_path / "out", *ROOMY, "--cache", cache
+    )
+    assert status == 0, err
+    full = load_assignment(REPOSITORY / "source", assignment_id).max_score
+    for row in read_csv(tmp_path / "out" / "grades.csv"):
+        assert row["status"] == "graded", row
+        score = float(row["score"])
+        kind = kinds[row["student_id"]]
+        assert {"correct": score == full, "blank": score == 0, "partly": 0 < score < full}[kind], (
+            row
+        )
+
+
+@pytest.mark.slow
+def test_a_flat_folder_of_notebooks_and_a_failing_gradebook(tmp_path, cache):
+    _, master = master_of(W1)
+    write_notebook(correct(master), tmp_path / "in" / "alice.ipynb")
+    (tmp_path / "in" / "bob.ipynb").write_text("not a notebook")
+    url = f"sqlite:///{tmp_path / 'no such folder' / 'gradebook.db'}"
+    status, _, err = run_cli(
+        W1, tmp_path / "in", "--out", tmp_path / "out", *LIMITS, "--cache", cache,
+        "--gradebook", url,
+    )  # fmt: skip
+    assert status == 3 and "gradebook" in err
+    rows = {row["student_id"]: row for row in read_csv(tmp_path / "out" / "grades.csv")}
+    assert rows["alice"]["score"] == "20" and rows["alice"]["status"] == "graded"
+    assert rows["bob"]["status"] == "invalid-notebook"
+    assert (tmp_path / "out" / "report.html").exists()
+
+
+@pytest.mark.slow
+def test_the_grader_exits_non_zero_with_a_clear_message_when_it_cannot_run(tmp_path):
+    completed = subprocess.run(
+        [sys.executable, "-m", "mmlcalc.grading", "week99", str(tmp_path), "--out",
+         str(tmp_path / "out")],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert completed.returncode == 2
+    assert "unknown assignment 'week99'" in completed.stderr
+    source = tmp_path / "source" / "broken"
+    source.mkdir(parents=True)
+    (source / "broken.ipynb").write_text("{")
+    status, _, err = run_cli("broken", tmp_path, "--out", tmp_path / "out", "--source",
+                             tmp_path / "source")  # fmt: skip
+    assert status == 2 and "cannot read the master" in err
+    assert not (tmp_path / "out" / "grades.csv").exists()
+
+
+# --- the pieces, without a worker ----------------------------------------------------------
+
+
+def test_plain_data_round_trip_keeps_values_and_never_keeps_objects():
+    class AlwaysEqual:
+        def __eq__(self, other):
+            return True
+
+    class Sneaky(float):
+        def __eq__(self, other):
+            return True
+
+    for value in (None, True, "text", 3, 2.5, np.arange(6.0).reshape(2, 3), [1.0, 2.0]):
+        rebuilt = compare.from_plain(runner.to_plain(value))
+        assert type(rebuilt) is type(value) or isinstance(value, np.ndarray)
+        assert np.array_equal(np.asarray(rebuilt, dtype=object), np.asarray(value, dtype=object))
+    opaque = compare.from_plain(runner.to_plain(AlwaysEqual()))
+    assert type(opaque).__name__ == "AlwaysEqual" and opaque != 1.0
+    assert type(compare.from_plain(runner.to_plain(Sneaky(1.5)))) is float
+
+
+def test_a_hidden_failure_never_shows_the_expected_value():
+    reference = {
+        "records": [
+            {"kind": "close", "name": "f(hidden input)", "expected": runner.to_plain(123.456789),
+             "rtol": 1e-7, "atol": 1e-10, "mistakes": [["sign", runner.to_plain(-123.456789)]],
+             "hint": None}
+        ]
+    }  # fmt: skip
+    learner = {"records": [{"kind": "close", "got": runner.to_plain(-123.456789)}], "error": None}
+    status, message = compare.grade_chunk("cell", True, reference, learner)
+    assert status == "failed" and "123.457" not in message and "Likely mistake: sign" in message
+    status, message = compare.grade_chunk("cell", False, reference, learner)
+    assert "expected 123.457" in message
+    assert compare.grade_chunk("cell", True, reference, {"records": [], "error": None})
+
+
+# --- the benchmark's helpers (no timing asserted) ------------------------------------------
+
+
+@pytest.mark.slow
+def test_benchmark_helpers_build_grade_and_compare(tmp_path, cache):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "grading_throughput", REPOSITORY / "benchmarks" / "grading_throughput.py"
+    )
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    kinds = bench.build_batch(tmp_path / "submitted", 3, [W1])
+    assert sorted(kinds.values()) == ["blank", "correct", "partly"]
+    seconds, scores = bench.grade_with_mmlcalc(
+        tmp_path / "submitted", tmp_path / "out", [W1], 2, cache
+    )
+    assert seconds > 0 and set(scores) == set(kinds)
+    by_kind = {kinds[key]: score for key, score in scores.items()}
+    assert by_kind["correct"] == 20 and by_kind["blank"] == 0 and 0 < by_kind["partly"] < 20
+    assert bench.disagreements(scores, dict(scores)) == []
+    changed = {**scores, next(iter(scores)): -1.0}
+    assert len(bench.disagreements(scores, changed)) == 1
+    per_submission, code = bench.learner_code_overhead(tmp_path / "submitted", [W1], cache)
+    assert per_submission > code > 0
+
+
+def test_progress_bar_and_default_gradebook(tmp_path, monkeypatch):
+    from mmlcalc.grading import cli
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        progress = cli.Progress(enabled=True)
+        progress(1, 4)
+        progress(4, 4)
+    assert "1/4 graded" in err.getvalue() and "left" in err.getvalue()
+    for name in ("MMLCALC_DB_URL", "MMLCALC_COURSE_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    assert cli.default_gradebook(tmp_path) is None
+    (tmp_path / "nbgrader_config.py").write_text("c = get_config()\n")
+    assert cli.default_gradebook(tmp_path) == f"sqlite:///{tmp_path.resolve() / 'gradebook.db'}"
+    monkeypatch.setenv("MMLCALC_DB_URL", "postgresql://grader@db/course")
+    assert cli.default_gradebook(tmp_path) == "postgresql://grader@db/course"

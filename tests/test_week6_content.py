@@ -1,0 +1,466 @@
+"""Week 6 content: the numbers the lecture shows, its check cells, and the assignment's
+test cells against the reference, the stub and plausible wrong answers.
+
+* The lecture ``notebooks/06_regression.ipynb`` is executed once (module fixture); its
+  printed numbers and explorer readouts are compared with values computed here
+  independently (``numpy.polyfit``, ``scipy.optimize.curve_fit``, sums written out).
+* The assignment master ``source/week6/regression.ipynb`` is run in-process: the
+  reference passes every test cell, the stub fails every one, and each plausible
+  mistake fails exactly the cells it should, with a message naming the mistake. The
+  full nbgrader round trip is in ``tests/test_assignments.py``.
+"""
+
+from __future__ import annotations
+
+import ast
+import html
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+from nbclient import NotebookClient
+from scipy.optimize import curve_fit
+
+from mmlcalc.checks import Feedback, check_answer
+from mmlcalc.data import load_cars, load_galton_families
+from mmlcalc.widgets import MultipleChoice
+
+ROOT = Path(__file__).resolve().parents[1]
+LECTURE = ROOT / "notebooks" / "06_regression.ipynb"
+MASTER = ROOT / "source" / "week6" / "regression.ipynb"
+
+CARS = load_cars()
+GALTON = load_galton_families()
+SONS = GALTON["childHeight"][GALTON["gender"] == "male"]
+
+
+def normal_density(x, mu, sigma):
+    return np.exp(-((x - mu) ** 2) / (2 * sigma**2)) / (sigma * np.sqrt(2 * np.pi))
+
+
+def sons_histogram():
+    """Galton's sons in 1-inch bins with edges at k − 0.25, as the lecture builds them."""
+    edges = np.arange(59.75, 80.0, 1.0)
+    counts, _ = np.histogram(SONS, edges)
+    return (edges[:-1] + edges[1:]) / 2, counts / SONS.size, np.sqrt(np.maximum(counts, 1)) / 481
+
+
+def library_fit():
+    x, y, u = sons_histogram()
+    params, covariance = curve_fit(normal_density, x, y, p0=[66, 4], sigma=u, absolute_sigma=True)
+    return params, covariance
+
+
+# ------------------------------------------------------------------------------ the lecture
+
+
+@pytest.fixture(scope="module")
+def lecture(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("week6")
+    copy = folder / LECTURE.name
+    shutil.copy(LECTURE, copy)
+    notebook = nbformat.read(copy, as_version=4)
+    NotebookClient(
+        notebook, kernel_name="python3", timeout=60, resources={"metadata": {"path": str(folder)}}
+    ).execute()
+    return notebook
+
+
+def stdout(notebook, marker: str) -> str:
+    cells = [c for c in notebook.cells if c.cell_type == "code" and marker in c.source]
+    assert len(cells) == 1, f"{len(cells)} cells contain {marker!r}"
+    return "".join(o.text for o in cells[0].outputs if o.get("name") == "stdout")
+
+
+def numbers(text: str) -> list[float]:
+    return [float(n) for n in re.findall(r"[-+]?\d+\.?\d*(?:e[-+]?\d+)?", text)]
+
+
+def test_chi_squared_of_the_guess_and_the_best_line(lecture):
+    speed, dist = CARS["speed"], CARS["dist"]
+    text = stdout(lecture, "chi2_guess = np.sum(residuals**2)")
+    assert f"{np.sum((dist - (3.0 * speed - 10.0)) ** 2):.1f} ft²" in text
+    assert "χ² with uncertainties: 2.0" in text  # residuals [−0.5, 0, 2] / u = [−1, 0, 1]
+    slope, intercept = np.polyfit(speed, dist, 1)
+    best = np.sum((dist - np.polyval([slope, intercept], speed)) ** 2)
+    text = stdout(lecture, "chi2_best = np.sum(")
+    assert f"dist = {slope:.4f} · speed {intercept:+.4f} ft, χ² = {best:.1f} ft²" in text
+    derivatives = numbers(text.splitlines()[1].split(":", 1)[1])
+    assert all(abs(d) < 1e-8 * best for d in derivatives)  # both derivatives vanish
+    # the prose claims the guess is about 30 % above the minimum
+    assert np.sum((dist - (3.0 * speed - 10.0)) ** 2) / best == pytest.approx(1.3, abs=0.02)
+
+
+def test_galton_regression_slope(lecture):
+    slope, intercept = np.polyfit(GALTON["midparentHeight"], GALTON["childHeight"], 1)
+    text = stdout(lecture, "galton_slope, galton_intercept = fit_line")
+    assert f"child ≈ {slope:.3f} · mid-parent {intercept:+.2f} in" in text
+    assert f"children {3 * slope:.1f} in above" in text
+
+
+def test_histogram_and_gradient_numbers(lecture):
+    text = stdout(lecture, "counts, _ = np.histogram(sons, edges)")
+    assert f"481 sons, mean {SONS.mean():.2f} in, standard deviation {SONS.std():.2f} in" in text
+    x, y, u = sons_histogram()
+    counts = np.rint(y * 481).astype(int)
+    assert " ".join(map(str, counts)) in re.sub(r"\s+", " ", text)
+    text = stdout(lecture, "def chi2_gradient(params)")
+    chi2 = np.sum(((y - normal_density(x, 66.0, 4.0)) / u) ** 2)
+    assert f"χ² at the start: {chi2:.1f}" in text
+    formula, numeric = (numbers(line.split(":", 1)[1]) for line in text.splitlines()[1:3])
+    h = 1e-5  # an independent central difference
+    expected = [
+        (
+            np.sum(((y - normal_density(x, 66 + h, 4)) / u) ** 2)
+            - np.sum(((y - normal_density(x, 66 - h, 4)) / u) ** 2)
+        )
+        / (2 * h),
+        (
+            np.sum(((y - normal_density(x, 66, 4 + h)) / u) ** 2)
+            - np.sum(((y - normal_density(x, 66, 4 - h)) / u) ** 2)
+        )
+        / (2 * h),
+    ]
+    np.testing.assert_allclose(formula, expected, rtol=1e-6)
+    np.testing.assert_allclose(numeric, expected, rtol=1e-6)
+    assert expected[0] < 0  # the prose: χ² falls as μ grows
+
+
+def test_descent_numbers_and_the_step_size_limit(lecture):
+    library, _covariance = library_fit()
+    text = stdout(lecture, "raw steepest descent, η = {eta}")
+    assert f"μ = {library[0]:.4f} in, σ = {library[1]:.4f} in" in text
+    text = stdout(lecture, "eigenvalues = np.linalg.eigvalsh(H)")
+    x, _y, u = sons_histogram()
+    jac = np.stack(
+        [
+            normal_density(x, *library) * (x - library[0]) / library[1] ** 2,
+            normal_density(x, *library)
+            * ((x - library[0]) ** 2 / library[1] ** 3 - 1 / library[1]),
+        ],
+        axis=1,
+    )
+    hessian = 2 * jac.T @ (jac / u[:, None] ** 2)
+    eigenvalues = np.linalg.eigvalsh(hessian)
+    assert f"2 / λ_max = {2 / eigenvalues[-1]:.4f} in²" in text
+    assert 0.004 < 2 / eigenvalues[-1] < 0.008  # the prose: η = 0.004 sits below ≈ 0.0068
+    lines = [line for line in text.splitlines() if line.startswith("η =")]
+    assert "χ² = 17.96" in lines[0] and "χ² = 17.96" in lines[1]
+    assert "lost" in lines[2] and float(lines[3].rsplit("=", 1)[1]) > 400  # the plateau
+    text = stdout(lecture, "rho = H[0, 1] / np.sqrt(")
+    rho = hessian[0, 1] / np.sqrt(hessian[0, 0] * hessian[1, 1])
+    assert f"coupling ρ at the answer = {rho:.3f}" in text
+    steps = int(re.search(r"η = 1: (\d+) steps", text).group(1))
+    assert steps < 20 and f"μ = {library[0]:.4f} in, σ = {library[1]:.4f} in" in text
+
+
+def test_library_comparison(lecture):
+    library, covariance = library_fit()
+    text = stdout(lecture, "standard_errors = np.sqrt(")
+    assert f"curve_fit:        μ = {library[0]:.6f} in, σ = {library[1]:.6f} in" in text
+    difference = numbers(text.splitlines()[2].split(":", 1)[1])[0]
+    assert difference < 1e-5  # the prose: "about a millionth of an inch"
+    errors = np.sqrt(np.diag(covariance))
+    assert f"standard errors: {errors.round(3)}" in text
+    x, y, u = sons_histogram()
+    chi2 = np.sum(((y - normal_density(x, *library)) / u) ** 2)
+    assert f"χ² = {chi2:.2f} with 20 - 2 = 18 degrees of freedom" in text
+    assert abs(chi2 - 18) < 6  # within the spread √(2·18) ≈ 6: "close to" the dof
+    assert np.all(np.abs(library - [SONS.mean(), SONS.std()]) < errors)  # "less than one error"
+
+
+def readouts(notebook) -> dict[str, str]:
+    """Each explorer's readout text after it was built, by title (as tests/test_notebooks.py)."""
+    state = notebook.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    found = {}
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            view = output.get("data", {}).get("application/vnd.jupyter.widget-view+json")
+            if not view:
+                continue
+            children = state[view["model_id"]]["state"].get("children", [])
+            if len(children) != 5:
+                continue
+            value = state[children[0].removeprefix("IPY_MODEL_")]["state"]["value"]
+            readout = state[children[3].removeprefix("IPY_MODEL_")]["state"]["value"]
+            text = re.sub(r"<[^>]+>|&nbsp;", " ", readout)
+            found[re.sub(r"<[^>]+>", "", value)] = re.sub(r"\s+", " ", html.unescape(text)).strip()
+    return found
+
+
+def test_explorer_readouts(lecture):
+    shown = readouts(lecture)
+    assert set(shown) == {"Fit a line by hand: residuals and χ²", "Steepest descent on χ²"}
+    speed, dist = CARS["speed"], CARS["dist"]
+    chi2 = np.sum((dist - 2.0 * speed) ** 2)
+    slope, intercept = np.polyfit(speed, dist, 1)
+    best = np.sum((dist - np.polyval([slope, intercept], speed)) ** 2)
+    assert shown["Fit a line by hand: residuals and χ²"] == (
+        f"y = 2.000 x +0.000 χ² = {chi2:.1f} least χ² = {best:.1f} at m = {slope:.3f}, "
+        f"c = {intercept:.3f}"
+    )
+    library, _ = library_fit()
+    text = shown["Steepest descent on χ²"]
+    assert text.startswith("after 10 steps (converged)")
+    assert f"μ = {library[0]:.4f}, σ = {library[1]:.4f}" in text
+    assert f"library: μ = {library[0]:.4f}, σ = {library[1]:.4f}" in text
+
+
+WEEK6_ANSWERS = {
+    "χ² of y = x + 1": 2.0,
+    "the best slope": 1.5,
+    "∂f/∂μ at x = 1": np.exp(-0.5) / np.sqrt(2 * np.pi),
+    "the largest stable η": 0.005,
+    "the degrees of freedom": 18,
+}
+
+
+def run_cell(source: str, namespace: dict):
+    tree = ast.parse(source)
+    last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+    exec(compile(tree, "<cell>", "exec"), namespace)
+    if last is not None:
+        return eval(compile(ast.Expression(last.value), "<cell>", "eval"), namespace)
+    return None
+
+
+def check_name(source: str) -> str:
+    call = next(
+        node
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "check_answer"
+    )
+    return ast.literal_eval(call.args[2])
+
+
+def lecture_sources():
+    return [c.source for c in nbformat.read(LECTURE, as_version=4).cells if c.cell_type == "code"]
+
+
+def test_check_cells_accept_the_right_answer_and_reject_a_wrong_one():
+    cells = [s for s in lecture_sources() if "check_answer(" in s and "import" not in s]
+    assert {check_name(s) for s in cells} == set(WEEK6_ANSWERS)
+    for source in cells:
+        name = check_name(source)
+        assert re.search(r"^my_answer = None\b", source, re.M)
+        for answer, correct in (
+            (WEEK6_ANSWERS[name], True),
+            (WEEK6_ANSWERS[name] * 1.1 + 1, False),
+        ):
+            filled = re.sub(r"^my_answer = None", f"my_answer = {answer!r}", source, flags=re.M)
+            feedback = run_cell(filled, {"np": np, "check_answer": check_answer})
+            assert isinstance(feedback, Feedback)
+            assert feedback.correct is correct, (name, answer, feedback.message)
+
+
+def test_multiple_choice_cells_hint_every_wrong_option():
+    cells = [s for s in lecture_sources() if "MultipleChoice(" in s and "import" not in s]
+    assert len(cells) == 5  # one per section
+    for source in cells:
+        question = run_cell(source, {"np": np, "MultipleChoice": MultipleChoice})
+        for option in question.choices.options:
+            question.choices.value = option
+            if option == question.answer:
+                assert question.correct and question.explanation
+            else:
+                assert question.hints[option] in html.unescape(question.feedback.value)
+
+
+# ------------------------------------------------------------------------------ the assignment
+
+TEST_CELLS = {
+    "w6_chi_squared_sums_weighted_squares": 2,
+    "w6_fit_line_matches_polyfit": 3,
+    "w6_gaussian_partials_match_finite_differences": 3,
+    "w6_gradient_matches_finite_differences": 3,
+    "w6_steepest_descent_reaches_curve_fit": 4,
+}
+
+
+def grade_id(cell):
+    return cell.metadata.get("nbgrader", {}).get("grade_id")
+
+
+def run_master(edits=None, stub=False) -> dict[str, str]:
+    """Run the master's code cells in one namespace; the outcome of each test cell by grade_id."""
+    notebook = nbformat.read(MASTER, as_version=4)
+    namespace: dict = {}
+    outcome = {}
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        source = cell.source
+        if edits and grade_id(cell) in edits:
+            old, new = edits[grade_id(cell)]
+            assert source.count(old) == 1, (grade_id(cell), old)
+            source = source.replace(old, new)
+        if stub:
+            source = re.sub(
+                r"( *)### BEGIN SOLUTION.*?### END SOLUTION",
+                r"\1raise NotImplementedError()",
+                source,
+                flags=re.S,
+            )
+        try:
+            with np.errstate(all="ignore"):  # a wrong answer may overflow: only the outcome counts
+                exec(compile(source, str(grade_id(cell)), "exec"), namespace)
+            outcome[grade_id(cell)] = ""
+        except Exception as error:  # every failure is an outcome here
+            outcome[grade_id(cell)] = f"{type(error).__name__}: {error}"
+    return {key: value for key, value in outcome.items() if key in TEST_CELLS}
+
+
+def test_master_metadata_and_test_cell_shape():
+    notebook = nbformat.read(MASTER, as_version=4)
+    graded = {
+        grade_id(c): c.metadata["nbgrader"]["points"]
+        for c in notebook.cells
+        if c.metadata.get("nbgrader", {}).get("grade")
+    }
+    assert graded == TEST_CELLS and sum(graded.values()) == 15
+    ids = [grade_id(c) for c in notebook.cells if "nbgrader" in c.metadata]
+    assert len(ids) == len(set(ids)), "a duplicated grade_id aborts nbgrader autograde"
+    for cell in notebook.cells:
+        meta = cell.metadata.get("nbgrader")
+        if meta is None:
+            continue
+        assert meta and meta["schema_version"] == 3
+        if meta.get("grade"):
+            assert meta["locked"] and not meta["solution"]
+            source = cell.source
+            assert source.lstrip().startswith('"""'), "a test cell opens with a one-line docstring"
+            assert "### BEGIN HIDDEN TESTS" in source and "### END HIDDEN TESTS" in source
+            visible = source.split("### BEGIN HIDDEN TESTS")[0]
+            assert "expect" in visible, "a visible check before the hidden tests"
+            # nbgrader gives partial credit for a number as the last expression: the master and
+            # the release (visible part) end with a statement or with a call that returns None
+            # (expect, expect_close, or the cell's own check_* helper), never with a value such
+            # as expect_number(...) or expect_own_work(...)
+            for part in (source, visible):
+                last = ast.parse(part).body[-1]
+                name = getattr(getattr(last, "value", None), "func", None)
+                assert not isinstance(last, ast.Expr) or (
+                    isinstance(last.value, ast.Call)
+                    and (
+                        getattr(name, "id", "") in ("expect", "expect_close")
+                        or getattr(name, "id", "").startswith("check_")
+                    )
+                ), f"{grade_id(cell)} ends with an expression that has a value"
+        if meta.get("solution"):
+            before = cell.source.split("### BEGIN SOLUTION")[0]
+            assert '"""' in before and "shape" in before, "signature and docstring stay visible"
+
+
+def test_reference_passes_every_test_cell():
+    assert run_master() == dict.fromkeys(TEST_CELLS, "")
+
+
+def test_stub_fails_every_test_cell():
+    outcome = run_master(stub=True)
+    assert all(outcome[cell] for cell in TEST_CELLS), outcome
+
+
+PARTIALS = "w6_gaussian_partials_match_finite_differences"
+GRADIENT = "w6_gradient_matches_finite_differences"
+DESCENT = "w6_steepest_descent_reaches_curve_fit"
+MUTATIONS = [
+    # (answer cell, old, new, test cells that must fail, text of the message)
+    (
+        "w6_chi_squared",
+        "np.sum((residuals / np.asarray(u, dtype=float)) ** 2)",
+        "np.sum(residuals**2 / np.asarray(u, dtype=float))",
+        {"w6_chi_squared_sums_weighted_squares"},
+        "divide each residual by its uncertainty before squaring",
+    ),
+    (
+        "w6_chi_squared",
+        "return float(np.sum(residuals**2))",
+        "return float(np.sum(residuals))",
+        {"w6_chi_squared_sums_weighted_squares"},
+        "square each residual",
+    ),
+    (
+        "w6_fit_line",
+        "return float(slope), float(y_bar - slope * x_bar)",
+        "return float(y_bar - slope * x_bar), float(slope)",
+        {"w6_fit_line_matches_polyfit"},
+        "return (slope, intercept) in that order",
+    ),
+    (
+        "w6_fit_line",
+        "slope = np.sum((x - x_bar) * (y - y_bar)) / np.sum((x - x_bar) ** 2)",
+        "slope = np.sum(x * y) / np.sum(x**2)",
+        {"w6_fit_line_matches_polyfit"},
+        "check the formula for the slope",
+    ),
+    (
+        "w6_fit_line",
+        "    x = np.asarray(x, dtype=float)\n",
+        "    from mmlcalc.regression import fit_line as package_fit\n"
+        "    return package_fit(x, y)\n",
+        {"w6_fit_line_matches_polyfit"},
+        "calls mmlcalc.regression.fit_line: this task asks you to write the formula yourself",
+    ),
+    (
+        "w6_gaussian_partials",
+        "f * ((x - mu) ** 2 / sigma**3 - 1 / sigma)",
+        "f * (x - mu) ** 2 / sigma**3",
+        {PARTIALS, GRADIENT, DESCENT},
+        "∂f/∂σ has two terms",
+    ),
+    (
+        "w6_gaussian_partials",
+        "axis=1)",
+        "axis=0)",
+        {PARTIALS, GRADIENT, DESCENT},
+        "did you transpose it?",
+    ),
+    (
+        "w6_chi_squared_gradient",
+        "return -2 * (residuals / u**2) @",
+        "return (residuals / u**2) @",
+        {GRADIENT, DESCENT},
+        "the factor is −2",
+    ),
+    (
+        "w6_chi_squared_gradient",
+        "return -2 * (residuals / u**2) @",
+        "return -2 * (residuals / u) @",
+        {GRADIENT, DESCENT},
+        "divide each residual by u², not by u",
+    ),
+    (
+        "w6_steepest_descent_fit",
+        "move = step * chi_squared_gradient(p, x, y, u) / curvature",
+        "move = step * chi_squared_gradient(p, x, y, u)",
+        {DESCENT},
+        "steepest_descent_fit on the sons",
+    ),
+    (
+        "w6_steepest_descent_fit",
+        "    path = [p]\n",
+        "    path = []\n",
+        {DESCENT},
+        "row 0 of the path",
+    ),
+    (
+        "w6_steepest_descent_fit",
+        "if np.sqrt(np.sum(curvature * move**2)) < tol:",
+        "if np.sqrt(np.sum(curvature * move**2)) < 1e-1:",
+        {DESCENT},
+        "the fitted (mu, sigma)",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "cell, old, new, lost, message", MUTATIONS, ids=[f"{m[0]}:{m[4][:30]}" for m in MUTATIONS]
+)
+def test_wrong_answer_fails_exactly_its_cells_and_names_the_mistake(cell, old, new, lost, message):
+    outcome = run_master({cell: (old, new)})
+    failed = {key for key, value in outcome.items() if value}
+    assert failed == lost, outcome
+    assert any(message in outcome[name] for name in lost), outcome
