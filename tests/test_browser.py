@@ -290,13 +290,21 @@ def test_every_explorer_control_has_a_visible_label(lecture, shots):
     controls = page.locator(CONTROLS)
     assert controls.count() >= 1
     unlabelled = controls.evaluate_all(
-        """controls => controls.map((control, index) => {
-            const label = control.querySelector(':scope > label.widget-label');
-            const shown = label && label.offsetWidth > 0 && label.offsetHeight > 0
-                && getComputedStyle(label).display !== 'none';
-            return shown && label.innerText.trim().length > 0 ? null
-                : `control ${index} (${control.className}) has no visible label`;
-        }).filter(Boolean)"""
+        """controls => controls
+            // a row of buttons (Step, Run 100, Reset) is a box: check what is inside it
+            .flatMap(control => control.classList.contains('widget-box')
+                ? [...control.children] : [control])
+            .map((control, index) => {
+                const visible = element => element && element.offsetWidth > 0
+                    && element.offsetHeight > 0 && getComputedStyle(element).display !== 'none';
+                if (control.tagName === 'BUTTON') {  // a button is labelled by its text
+                    return visible(control) && control.innerText.trim().length > 0 ? null
+                        : `button ${index} has no visible text`;
+                }
+                const label = control.querySelector(':scope > label.widget-label');
+                return visible(label) && label.innerText.trim().length > 0 ? null
+                    : `control ${index} (${control.className}) has no visible label`;
+            }).filter(Boolean)"""
     )
     assert not unlabelled, f"{path.name}: " + "; ".join(unlabelled)
     # a menu's label is its accessible name too (<label for=…>): a screen reader says it
