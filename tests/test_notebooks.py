@@ -19,17 +19,15 @@ from __future__ import annotations
 import ast
 import html
 import re
-import shutil
 import subprocess
 import sys
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+import notebook_runs
 import numpy as np
 import pytest
-from nbclient import NotebookClient
+from notebook_runs import Run, cell_stdout, numbers
 
 from mmlcalc.checks import Feedback, check_answer
 from mmlcalc.widgets import MultipleChoice
@@ -55,7 +53,6 @@ CURRICULUM_FILES = {
 #: A guard, not a benchmark: a lecture must run in well under a minute on a 2-core machine.
 TIME_LIMIT_SECONDS = 30.0
 #: nbclient's per-cell limit.
-CELL_TIMEOUT_SECONDS = 60
 
 
 def _ids(paths):
@@ -69,41 +66,15 @@ def week_of(path: Path) -> int:
 # ---------------------------------------------------------------------------- execution
 
 
-@dataclass
-class Run:
-    """An executed notebook: the notebook with its outputs, and how long it took."""
-
-    notebook: nbformat.NotebookNode
-    seconds: float
-
-
-_RUNS: dict[Path, Run] = {}
-
-
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory) -> Path:
-    """A temporary copy of the notebooks folder: the notebooks run from it, not from the repo."""
-    copy = tmp_path_factory.mktemp("run") / "notebooks"
-    shutil.copytree(NOTEBOOK_DIR, copy)
-    return copy
+def workdir() -> Path:
+    """The temporary copy of the notebooks folder the notebooks run from."""
+    return notebook_runs._workdir()
 
 
 def execute(path: Path, workdir: Path) -> Run:
-    """Execute the copy of ``path`` in ``workdir`` once per session and remember the result."""
-    if path not in _RUNS:
-        copy = workdir / path.name
-        notebook = nbformat.read(copy, as_version=4)
-        client = NotebookClient(
-            notebook,
-            kernel_name="python3",
-            timeout=CELL_TIMEOUT_SECONDS,
-            allow_errors=True,  # collect every error, report them all below
-            resources={"metadata": {"path": str(workdir)}},
-        )
-        start = time.perf_counter()
-        client.execute()
-        _RUNS[path] = Run(notebook, time.perf_counter() - start)
-    return _RUNS[path]
+    """Execute ``path`` once per session (shared with the week content tests)."""
+    return notebook_runs.executed(path)
 
 
 @pytest.fixture(scope="module", params=NOTEBOOKS, ids=_ids(NOTEBOOKS))
@@ -378,13 +349,7 @@ def test_links_into_source_exist(lecture):
 
 def stdout(run: Run, marker: str) -> str:
     """The printed output of the one code cell whose source contains ``marker``."""
-    cells = [cell for cell in code_cells(run.notebook) if marker in cell.source]
-    assert len(cells) == 1, f"{len(cells)} cells contain {marker!r}"
-    return "".join(
-        output.text
-        for output in cells[0].outputs
-        if output.output_type == "stream" and output.name == "stdout"
-    )
+    return cell_stdout(run.notebook, marker)
 
 
 def result(run: Run, marker: str) -> str:
@@ -392,10 +357,6 @@ def result(run: Run, marker: str) -> str:
     cells = [cell for cell in code_cells(run.notebook) if marker in cell.source]
     assert len(cells) == 1, f"{len(cells)} cells contain {marker!r}"
     return "".join(output.get("data", {}).get("text/plain", "") for output in cells[0].outputs)
-
-
-def numbers(line: str) -> list[float]:
-    return [float(n) for n in re.findall(r"[-+]?\d+\.?\d*(?:e[-+]?\d+)?", line)]
 
 
 def readouts(run: Run) -> dict[str, str]:

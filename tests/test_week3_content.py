@@ -15,13 +15,12 @@ from __future__ import annotations
 import ast
 import html
 import re
-import shutil
 from pathlib import Path
 
 import nbformat
 import numpy as np
 import pytest
-from nbclient import NotebookClient
+from notebook_runs import cell_stdout, executed, numbers
 
 from mmlcalc.checks import Feedback, check_answer
 from mmlcalc.widgets import MultipleChoice
@@ -35,25 +34,18 @@ MASTER = ROOT / "source" / "week3" / "neural_network.ipynb"
 
 
 @pytest.fixture(scope="module")
-def lecture(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("week3")
-    copy = folder / LECTURE.name
-    shutil.copy(LECTURE, copy)
-    notebook = nbformat.read(copy, as_version=4)
-    NotebookClient(
-        notebook, kernel_name="python3", timeout=60, resources={"metadata": {"path": str(folder)}}
-    ).execute()
-    return notebook
+def lecture():
+    """The lecture, executed once per session (shared with tests/test_notebooks.py)."""
+    run = executed(LECTURE)
+    errors = [
+        o for c in run.notebook.cells for o in c.get("outputs", []) if o.output_type == "error"
+    ]
+    assert not errors, f"the lecture raised {errors[0].ename}: {errors[0].evalue}"
+    return run.notebook
 
 
 def stdout(notebook, marker: str) -> str:
-    cells = [c for c in notebook.cells if c.cell_type == "code" and marker in c.source]
-    assert len(cells) == 1, f"{len(cells)} cells contain {marker!r}"
-    return "".join(o.text for o in cells[0].outputs if o.get("name") == "stdout")
-
-
-def numbers(text: str) -> list[float]:
-    return [float(n) for n in re.findall(r"[-+]?\d+\.?\d*(?:e[-+]?\d+)?", text)]
+    return cell_stdout(notebook, marker)
 
 
 def test_chain_rule_numbers(lecture):

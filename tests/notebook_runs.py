@@ -1,0 +1,82 @@
+"""Execute each lecture notebook once per test session and read what it showed.
+
+``tests/test_notebooks.py`` (every notebook) and the week content tests
+(``test_weekN_content.py``) check the same executed notebooks: the first test that
+asks for a notebook runs it, from a temporary copy of ``notebooks/``, and every
+later test reads the stored result.
+"""
+
+from __future__ import annotations
+
+import atexit
+import re
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK_DIR = ROOT / "notebooks"
+#: Per-cell limit while executing: generous, since a lecture's slowest cell takes ~2 s.
+CELL_TIMEOUT_SECONDS = 60
+
+
+@dataclass
+class Run:
+    """An executed notebook: the notebook with its outputs, and how long it took."""
+
+    notebook: nbformat.NotebookNode
+    seconds: float
+
+
+_RUNS: dict[str, Run] = {}
+_WORKDIR: list[Path] = []
+
+
+def _workdir() -> Path:
+    """A temporary copy of the notebooks folder: the notebooks run from it, not from the repo."""
+    if not _WORKDIR:
+        top = Path(tempfile.mkdtemp(prefix="mmlcalc-notebooks-"))
+        atexit.register(shutil.rmtree, top, ignore_errors=True)
+        shutil.copytree(NOTEBOOK_DIR, top / "notebooks")
+        _WORKDIR.append(top / "notebooks")
+    return _WORKDIR[0]
+
+
+def executed(path: Path) -> Run:
+    """The executed copy of the notebook ``path``, run once per session with every error kept."""
+    name = Path(path).name
+    if name not in _RUNS:
+        workdir = _workdir()
+        notebook = nbformat.read(workdir / name, as_version=4)
+        client = NotebookClient(
+            notebook,
+            kernel_name="python3",
+            timeout=CELL_TIMEOUT_SECONDS,
+            allow_errors=True,  # collect every error; test_notebooks.py reports them all
+            resources={"metadata": {"path": str(workdir)}},
+        )
+        start = time.perf_counter()
+        client.execute()
+        _RUNS[name] = Run(notebook, time.perf_counter() - start)
+    return _RUNS[name]
+
+
+def cell_stdout(notebook, marker: str) -> str:
+    """The printed output of the one code cell whose source contains ``marker``."""
+    cells = [c for c in notebook.cells if c.cell_type == "code" and marker in c.source]
+    assert len(cells) == 1, f"{len(cells)} cells contain {marker!r}"
+    return "".join(
+        output.text
+        for output in cells[0].outputs
+        if output.output_type == "stream" and output.name == "stdout"
+    )
+
+
+def numbers(text: str) -> list[float]:
+    """Every number written in ``text``, in order."""
+    return [float(n) for n in re.findall(r"[-+]?\d+\.?\d*(?:e[-+]?\d+)?", text)]
