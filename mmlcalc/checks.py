@@ -32,6 +32,7 @@ __all__ = [
     "expect",
     "expect_array",
     "expect_close",
+    "expect_equal",
     "expect_number",
     "expect_own_work",
 ]
@@ -235,6 +236,35 @@ def expect_close(
     if hint:
         message = f"{message} Hint: {hint}"
     raise CheckFailed(message)
+
+
+def expect_equal(got, expected, name: str = "your answer", *, hint: str | None = None) -> None:
+    """Check that ``got`` is exactly ``expected``: for words, whole numbers and booleans.
+
+    Use :func:`expect_close` for anything computed with floating point.
+
+    Examples
+    --------
+    >>> expect_equal("saddle", "saddle")
+    >>> expect_equal("minimum", "saddle", "classify([[2, 3], [3, 2]])", hint="look at the eigenvalues")
+    Traceback (most recent call last):
+    ...
+    mmlcalc.checks.CheckFailed: classify([[2, 3], [3, 2]]): expected 'saddle', got 'minimum'. Hint: look at the eigenvalues
+    >>> expect_equal(None, "saddle", "classify(H)")
+    Traceback (most recent call last):
+    ...
+    mmlcalc.checks.CheckFailed: classify(H) gave None: did the function forget to `return` its result?
+    """
+    if got is None and expected is not None:
+        raise CheckFailed(f"{name} gave None: did the function forget to `return` its result?")
+    if isinstance(expected, str) and not isinstance(got, str):
+        raise CheckFailed(f"{name} should be text such as {expected!r}, got {describe(got)}.")
+    if type(expected) is bool and not isinstance(got, (bool, np.bool_)):
+        raise CheckFailed(f"{name} should be True or False, got {describe(got)}.")
+    same = (str.__str__(got) == expected) if isinstance(expected, str) else bool(got == expected)
+    if not same:
+        message = f"{name}: expected {expected!r}, got {got!r}."
+        raise CheckFailed(f"{message} Hint: {hint}" if hint else message)
 
 
 def expect_own_work(

@@ -396,3 +396,27 @@ def test_progress_bar_and_default_gradebook(tmp_path, monkeypatch):
     assert cli.default_gradebook(tmp_path) == f"sqlite:///{tmp_path.resolve() / 'gradebook.db'}"
     monkeypatch.setenv("MMLCALC_DB_URL", "postgresql://grader@db/course")
     assert cli.default_gradebook(tmp_path) == "postgresql://grader@db/course"
+
+
+def test_exact_checks_compare_plain_text_in_the_grader():
+    """expect_equal records plain text, so a str whose == is always True earns nothing."""
+
+    class AlwaysEqual(str):
+        def __eq__(self, other):
+            return True
+
+        __hash__ = str.__hash__
+
+    recorder = runner.Recorder(reference=True, forbidden_files={})
+    recorder.expect_equal("saddle", "saddle", "classify(H)", hint="look at the eigenvalues")
+    (reference,) = recorder.records
+    learner = runner.Recorder(reference=False, forbidden_files={})
+    learner.expect_equal(AlwaysEqual("minimum"), "anything", "classify(H)")
+    learner.expect_equal("saddle", "anything", "classify(H)")
+    forged, honest = learner.records
+    assert "expected" not in forged  # the learner's side never supplies the expected value
+    message = compare.compare_record(reference, forged)
+    assert message == (
+        "classify(H): expected 'saddle', got 'minimum'. Hint: look at the eigenvalues"
+    )
+    assert compare.compare_record(reference, honest) is None

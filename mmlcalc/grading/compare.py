@@ -108,6 +108,13 @@ def compare_record(ref: dict, got: dict) -> str | None:
                 mistakes={str(k): from_plain(v) for k, v in ref.get("mistakes", [])},
                 hint=ref.get("hint"),
             )
+        elif kind == "equal":
+            checks.expect_equal(
+                from_plain(got.get("got")),
+                from_plain(ref.get("expected")),
+                ref.get("name", "your answer"),
+                hint=ref.get("hint"),
+            )
         elif kind == "number":
             checks.expect_number(from_plain(got.get("got")), ref.get("name", "your answer"))
         elif kind == "array":

@@ -173,7 +173,7 @@ class Recorder:
         self.depth = 0  # > 0 while a real helper runs (it calls the others: do not record those)
         self.real = {
             name: getattr(checks, name)
-            for name in ("expect", "expect_close", "expect_array", "expect_number")
+            for name in ("expect", "expect_close", "expect_equal", "expect_array", "expect_number")
         }
 
     def _real(self, name, *args, **kwargs):
@@ -187,6 +187,7 @@ class Recorder:
         return {
             "expect": self.expect,
             "expect_close": self.expect_close,
+            "expect_equal": self.expect_equal,
             "expect_array": self.expect_array,
             "expect_number": self.expect_number,
             "expect_own_work": self.expect_own_work,
@@ -199,6 +200,17 @@ class Recorder:
         self.records.append({"kind": "expect", "ok": ok, "message": str(message)[:MAX_TEXT]})
         if not ok:
             raise checks.CheckFailed(str(message))
+
+    def expect_equal(self, got, expected, name="your answer", *, hint=None):
+        if self.depth:
+            return self._real("expect_equal", got, expected, name, hint=hint)
+        record = {"kind": "equal", "name": str(name)[:MAX_TEXT], "got": to_plain(got)}
+        if self.reference:
+            record.update(expected=to_plain(expected), hint=None if hint is None else str(hint))
+        self.records.append(record)
+        if self.reference:  # the reference must pass its own tests
+            self._real("expect_equal", got, expected, name, hint=hint)
+        return None
 
     def expect_close(
         self, got, expected, name="your answer", *, rtol=1e-7, atol=1e-10, mistakes=None, hint=None
