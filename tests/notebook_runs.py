@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+import numpy as np
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -80,3 +81,43 @@ def cell_stdout(notebook, marker: str) -> str:
 def numbers(text: str) -> list[float]:
     """Every number written in ``text``, in order."""
     return [float(n) for n in re.findall(r"[-+]?\d+\.?\d*(?:e[-+]?\d+)?", text)]
+
+
+def grade_id(cell) -> str | None:
+    """The nbgrader grade_id of a cell, or None for a cell nbgrader does not track."""
+    return cell.metadata.get("nbgrader", {}).get("grade_id")
+
+
+def run_master(master: Path, test_cells, edits=None, stub: bool = False) -> dict[str, str]:
+    """Run an assignment master's code cells in one namespace, in this process.
+
+    Returns the outcome of each test cell in ``test_cells`` by grade_id: ``""`` when it
+    passed, else ``"ErrorType: message"``. ``edits`` maps an answer cell's grade_id to
+    (old, new) text, a plausible mistake; ``stub`` replaces every solution region by
+    ``raise NotImplementedError()``, as the released notebook does.
+    """
+    notebook = nbformat.read(master, as_version=4)
+    namespace: dict = {}
+    outcome = {}
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        source = cell.source
+        if edits and grade_id(cell) in edits:
+            old, new = edits[grade_id(cell)]
+            assert source.count(old) == 1, (grade_id(cell), old)
+            source = source.replace(old, new)
+        if stub:
+            source = re.sub(
+                r"( *)### BEGIN SOLUTION.*?### END SOLUTION",
+                r"\1raise NotImplementedError()",
+                source,
+                flags=re.S,
+            )
+        try:
+            with np.errstate(all="ignore"):  # a wrong answer may overflow: only the outcome counts
+                exec(compile(source, str(grade_id(cell)), "exec"), namespace)
+            outcome[grade_id(cell)] = ""
+        except Exception as error:  # every failure is an outcome here
+            outcome[grade_id(cell)] = f"{type(error).__name__}: {error}"
+    return {key: value for key, value in outcome.items() if key in test_cells}
