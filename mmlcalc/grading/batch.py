@@ -7,9 +7,10 @@ threads only supervise (each starts one worker process, reads its messages and
 enforces the wall-clock limit); a distributed engine could call the same function
 on another machine that holds the files.
 
-Worker processes come from a ``forkserver`` that has already imported NumPy,
-matplotlib (backend Agg) and the checks, so a submission pays a fork, not an
-interpreter start-up and its imports, and still runs in a process of its own.
+Notebook processes come from worker servers (:mod:`.zygote`) that have already
+imported NumPy, matplotlib (backend Agg) and the checks, so a submission pays a
+fork, not an interpreter start-up and its imports, and still runs in a process of
+its own; the servers run in a sandbox when the machine allows (:mod:`.sandbox`).
 """
 
 from __future__ import annotations
@@ -17,15 +18,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import multiprocessing
-import multiprocessing.forkserver
-import multiprocessing.spawn
 import os
 import platform
-import shutil
-import signal
-import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -35,7 +29,7 @@ from pathlib import Path
 import nbformat
 import numpy as np
 
-from . import compare, runner
+from . import compare, runner, sandbox
 from .assignment import AssignmentError, MasterNotebook, build_program
 from .compare import TestResult
 from .runner import RunSettings
@@ -46,55 +40,6 @@ MAX_NOTEBOOK_BYTES = 50 * 2**20
 MAX_COPY_BYTES = 100 * 2**20
 #: Largest single message accepted from a worker.
 MAX_MESSAGE_BYTES = 64 * 2**20
-
-PRELOAD = ["numpy", "matplotlib", "matplotlib.pyplot", "mmlcalc.checks", "mmlcalc.grading.runner"]
-_SERVER_ENVIRONMENT = {
-    "MPLBACKEND": "Agg",
-    "PYTHONHASHSEED": "0",
-    "OMP_NUM_THREADS": "1",
-    "OPENBLAS_NUM_THREADS": "1",
-    "MKL_NUM_THREADS": "1",
-}
-_context = None
-_context_lock = threading.Lock()
-_launching = threading.local()
-_preparation_data = multiprocessing.spawn.get_preparation_data
-
-
-def _preparation_data_without_main(name):
-    """multiprocessing's start-up data, minus "re-import the parent's __main__" for our workers.
-
-    A worker needs nothing from the grader's main script (the CLI, pytest, a
-    benchmark); re-importing it in every worker would cost time, and run an
-    unguarded script again. Other users of multiprocessing get the data unchanged.
-    """
-    data = _preparation_data(name)
-    if getattr(_launching, "worker", False):
-        data.pop("init_main_from_path", None)
-        data.pop("init_main_from_name", None)
-    return data
-
-
-def worker_context():
-    """The forkserver context, started once with NumPy and matplotlib preloaded."""
-    global _context
-    with _context_lock:
-        if _context is None:
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(PRELOAD)
-            multiprocessing.spawn.get_preparation_data = _preparation_data_without_main
-            saved = {name: os.environ.get(name) for name in _SERVER_ENVIRONMENT}
-            os.environ.update(_SERVER_ENVIRONMENT)
-            try:
-                multiprocessing.forkserver.ensure_running()
-            finally:
-                for name, value in saved.items():
-                    if value is None:
-                        os.environ.pop(name, None)
-                    else:
-                        os.environ[name] = value
-            _context = context
-        return _context
 
 
 @dataclass(frozen=True)
@@ -182,89 +127,38 @@ def read_learner_notebook(path: str):
     return notebook, notes
 
 
-def _copy_submission(job: SubmissionJob, workdir: Path) -> None:
+def submission_files(job: SubmissionJob) -> list[tuple[str, bytes]]:
+    """``(relative path, bytes)`` of the submission folder, then the notebook as the master's name.
+
+    Links, checkpoints and anything past :data:`MAX_COPY_BYTES` in all are left out.
+    """
+    files, total = [], 0
     if job.submission_dir:
-        total = 0
-        for item in sorted(Path(job.submission_dir).rglob("*")):
-            if ".ipynb_checkpoints" in item.parts or not item.is_file() or item.is_symlink():
+        folder = Path(job.submission_dir)
+        for item in sorted(folder.rglob("*")):
+            if ".ipynb_checkpoints" in item.parts or item.is_symlink() or not item.is_file():
                 continue
             total += item.stat().st_size
             if total > MAX_COPY_BYTES:
                 break
-            target = workdir / item.relative_to(job.submission_dir)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(item, target)
+            files.append((item.relative_to(folder).as_posix(), item.read_bytes()))
     if job.notebook_path:
-        shutil.copyfile(job.notebook_path, workdir / job.master.name)
+        files.append((job.master.name, Path(job.notebook_path).read_bytes()))
+    return files
 
 
-def run_worker(program, settings: RunSettings, timeout: float):
-    """Run ``program`` in a fresh worker process; return ``(messages, ending, code_seconds)``.
+def run_worker(program, settings: RunSettings, timeout: float, files=()):
+    """Run ``program`` in a fresh notebook process; return ``(messages, ending, code_seconds)``.
 
-    ``ending`` is ``"done"``, ``"timeout"`` or ``"crashed: <why>"``.
+    ``files`` (``(relative path, bytes)`` pairs) are written into the process's new
+    working folder. ``ending`` is ``"done"``, ``"timeout"`` or ``"crashed: <why>"``.
+    The process is forked by a worker server of the pool that ``settings.isolation``
+    selects (:func:`mmlcalc.grading.sandbox.pool_for`).
     """
-    context = worker_context()
-    receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(
-        target=runner.child_main, args=(program, settings, sender), daemon=True
-    )
-    messages, ending, code_seconds = [], None, 0.0
-    _launching.worker = True
-    try:
-        process.start()
-    finally:
-        _launching.worker = False
-    sender.close()
-    deadline = time.monotonic() + timeout
-    try:
-        while ending is None:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                ending = "timeout"
-                break
-            if not receiver.poll(min(remaining, 0.5)):
-                # the worker died, but a subprocess it started may hold the pipe open
-                if not process.is_alive() and not receiver.poll(0.2):
-                    break
-                continue
-            try:
-                data = receiver.recv_bytes(MAX_MESSAGE_BYTES)
-            except (EOFError, OSError):
-                break
-            try:
-                message = json.loads(data)
-            except ValueError:
-                ending = "crashed: the worker sent something that is not a record"
-                break
-            if not isinstance(message, dict):
-                continue
-            if isinstance(message.get("s"), (int, float)):
-                code_seconds += float(message["s"])
-            if message.get("m") == "done":
-                ending = "done"
-            else:
-                messages.append(message)
-    finally:
-        receiver.close()
-        if ending != "done" or process.is_alive():
-            _kill(process)
-        process.join(10)
-        _kill(process)  # learner subprocesses left in the worker's process group
-    if ending is None:
-        code = process.exitcode
-        if code is not None and code < 0:
-            with contextlib.suppress(ValueError):
-                name = signal.Signals(-code).name
-                ending = f"crashed: the notebook's process was killed by {name}"
-        ending = ending or f"crashed: the notebook's process exited with status {code}"
-    return messages, ending, code_seconds
-
-
-def _kill(process) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError, OSError, TypeError):
-        os.killpg(process.pid, signal.SIGKILL)
-    with contextlib.suppress(Exception):
-        process.kill()
+    if not settings.cpu_seconds:
+        settings = replace(settings, cpu_seconds=int(timeout) + 1)
+    pool = sandbox.pool_for(settings.isolation, settings.protected)
+    return pool.run(program, settings, list(files), timeout)
 
 
 def grade_submission(job: SubmissionJob) -> SubmissionResult:
@@ -281,13 +175,12 @@ def grade_submission(job: SubmissionJob) -> SubmissionResult:
         return _ungraded(
             job, "invalid-notebook", f"the notebook cannot be read: {type(error).__name__}"
         )
-    workdir = Path(tempfile.mkdtemp(prefix="mmlcalc-grade-"))
     try:
-        _copy_submission(job, workdir)
-        settings = replace(job.settings, workdir=str(workdir), mode="learner")
-        messages, ending, code_seconds = run_worker(built.program, settings, job.timeout)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        files = submission_files(job)
+    except OSError as error:
+        return _ungraded(job, "invalid-notebook", f"the submission cannot be read: {error}")
+    settings = replace(job.settings, mode="learner")
+    messages, ending, code_seconds = run_worker(built.program, settings, job.timeout, files)
     notes = [*job.notes, *read_notes, *built.notes]
     chunks = {}
     for message in messages:
@@ -357,15 +250,13 @@ def reference_records(
     if cache is not None and cache.exists():
         with contextlib.suppress(ValueError, OSError):
             return tuple(json.loads(cache.read_text()))
-    workdir = Path(tempfile.mkdtemp(prefix="mmlcalc-reference-"))
-    try:
-        for item in Path(master.path).parent.iterdir():
-            if item.is_file():
-                shutil.copyfile(item, workdir / item.name)
-        settings = replace(settings, workdir=str(workdir), mode="reference")
-        messages, ending, _ = run_worker(master.reference_program(), settings, timeout)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    files = [
+        (item.name, item.read_bytes())
+        for item in sorted(Path(master.path).parent.iterdir())
+        if item.is_file()
+    ]
+    settings = replace(settings, mode="reference")
+    messages, ending, _ = run_worker(master.reference_program(), settings, timeout, files)
     where = f"the reference solution {master.path}"
     if ending != "done":
         raise AssignmentError(f"{where} did not finish: {ending}")
@@ -406,7 +297,6 @@ def run_batch(
     """Grade every job with ``n_jobs`` supervisor threads; results sorted by student, notebook."""
     jobs = list(jobs)
     results = []
-    worker_context()
     with ThreadPoolExecutor(max_workers=max(1, n_jobs)) as executor:
         futures = [executor.submit(grade_submission, job) for job in jobs]
         for done, future in enumerate(as_completed(futures), start=1):

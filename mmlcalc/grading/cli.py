@@ -9,6 +9,7 @@ CSV files written but the gradebook could not be updated.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import tempfile
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import mmlcalc
 
+from . import sandbox
 from .assignment import AssignmentError, load_assignment
 from .batch import SubmissionJob, reference_records, run_batch
 from .outputs import summarise, write_csvs, write_feedback, write_gradebook, write_report
@@ -52,6 +54,20 @@ def default_gradebook(cwd: Path) -> str | None:
         return os.environ["MMLCALC_DB_URL"]
     root = Path(os.environ.get("MMLCALC_COURSE_DIR") or cwd).resolve()
     return f"sqlite:///{root / 'gradebook.db'}"
+
+
+def protected_paths(source, submissions, out, cache, db_url) -> tuple[str, ...]:
+    """What a sandbox must never show, even inside a folder it shows (created if missing)."""
+    paths = [Path(source), Path(submissions), Path(out), Path.home()]
+    if cache:
+        paths.append(Path(cache))
+    if db_url and db_url.startswith("sqlite:///"):
+        paths.append(Path(db_url.removeprefix("sqlite:///")))
+    for path in (Path(out), Path(cache) if cache else None):
+        if path is not None:
+            with contextlib.suppress(OSError):
+                path.mkdir(parents=True, exist_ok=True)
+    return tuple(str(path.resolve()) for path in paths)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -106,6 +122,26 @@ def parser() -> argparse.ArgumentParser:
         help="address-space limit of a notebook's process, MB (0: none; default 2048)",
     )
     p.add_argument(
+        "--isolation",
+        choices=("auto", "sandbox", "none"),
+        default="auto",
+        help="where learners' code runs: 'sandbox' (bubblewrap; stop if it cannot start), "
+        "'none' (plain processes), 'auto' (the sandbox if it works here, else a warning; "
+        "the default)",
+    )
+    p.add_argument(
+        "--disk",
+        type=int,
+        default=512,
+        help="in the sandbox: MB a submission may write in its folder and /tmp (default 512)",
+    )
+    p.add_argument(
+        "--processes",
+        type=int,
+        default=64,
+        help="in the sandbox: processes a submission may run at once (default 64)",
+    )
+    p.add_argument(
         "--cache",
         default=None,
         help="folder of cached reference results "
@@ -154,8 +190,24 @@ def main(argv: list[str] | None = None) -> int:
     if not submissions.exists():
         return fail(f"no submissions at {submissions}")
     out = Path(args.out)
-    settings = RunSettings(cell_timeout=args.cell_timeout, memory_mb=args.memory)
     cache = None if args.no_cache else str(Path(args.cache) if args.cache else default_cache())
+    db_url = None if args.no_gradebook else (args.gradebook or default_gradebook(Path.cwd()))
+    settings = RunSettings(
+        cell_timeout=args.cell_timeout,
+        memory_mb=args.memory,
+        disk_mb=args.disk,
+        processes=args.processes,
+        isolation=args.isolation,
+        protected=protected_paths(source, submissions, out, cache, db_url),
+    )
+    try:
+        decision = sandbox.resolve(settings.isolation, settings.protected)
+    except sandbox.SandboxUnavailable as error:
+        return fail(f"{error}. {sandbox.HOW_TO_SANDBOX}")
+    report_notes = []
+    if decision.warning:
+        print(f"mmlcalc-grade: warning: {decision.warning}", file=sys.stderr)
+        report_notes.append("Warning: " + decision.warning)
     with tempfile.TemporaryDirectory(prefix="mmlcalc-submissions-") as unpacked:
         try:
             root = submissions
@@ -198,8 +250,6 @@ def main(argv: list[str] | None = None) -> int:
     grades = summarise(results, assignment)
     write_csvs(out, grades)
     write_feedback(out, grades)
-    report_notes = []
-    db_url = None if args.no_gradebook else (args.gradebook or default_gradebook(Path.cwd()))
     status = 0
     if db_url:
         try:

@@ -1,16 +1,16 @@
-"""The worker process: run one notebook's code and record every check as plain data.
+"""The notebook's process: run one notebook's code and record every check as plain data.
 
-:func:`child_main` is the target of the process that ``batch.grade_submission``
-starts for each submission (and for each master, to get the reference values). It
-runs in a fresh process forked from a server that has already imported NumPy and
-matplotlib. Before any notebook code runs it
+:func:`child_main` runs in a fresh process forked for each submission (and for
+each master, to get the reference values) by the worker server
+(:mod:`mmlcalc.grading.zygote`), usually inside a sandbox
+(:mod:`mmlcalc.grading.sandbox`). Before any notebook code runs it
 
-* sets resource limits (address space, file size, no core dumps) and calls the
-  optional isolation hook (``RunSettings.isolation_hook``, ``"module:function"``);
+* sets resource limits: address space, processes, CPU time, open files, file
+  size, no core dumps;
 * points stdin at ``/dev/null`` (``input()`` raises ``EOFError``), and stdout and
   stderr at a size-capped buffer (file descriptors 1 and 2 at ``/dev/null``);
 * replaces the environment by a short allow-list (no grading markers), seeds
-  ``random`` and ``numpy.random``, and works in its own temporary folder;
+  ``random`` and ``numpy.random``, and works in its own fresh folder;
 * replaces the helpers of :mod:`mmlcalc.checks` by RECORDING versions, in the
   module and in the notebook's namespace (again before every test chunk).
 
@@ -56,11 +56,17 @@ class RunSettings:
     mode: str = "learner"  # "learner" or "reference"
     workdir: str = "."
     cell_timeout: float = 10.0
-    memory_mb: int = 2048  # RLIMIT_AS; 0 = no limit
+    memory_mb: int = 2048  # RLIMIT_AS of each process, and (sandbox) their total RSS; 0 = none
     file_size_mb: int = 64  # RLIMIT_FSIZE; 0 = no limit
+    disk_mb: int = 512  # (sandbox) working folder + /tmp together; 0 = no limit
+    processes: int = 64  # (sandbox) RLIMIT_NPROC in the sandbox's user namespace; 0 = none
+    open_files: int = 256  # RLIMIT_NOFILE
+    cpu_seconds: int = 0  # RLIMIT_CPU of each process; 0 = none
     output_limit: int = 100_000  # characters of stdout + stderr kept
     seed: int = 0
-    isolation_hook: str = ""  # "module:function", called in the child before any notebook code
+    tmpdir: str = ""  # TMPDIR of the notebook ("" = its working folder)
+    isolation: str = "auto"  # "sandbox", "none" or "auto" (mmlcalc.grading.sandbox)
+    protected: tuple = ()  # paths a sandbox must hide even under a folder it shows
 
 
 @dataclass(frozen=True)
@@ -78,6 +84,19 @@ class Program:
 
     cells: tuple[tuple[str, str], ...]
     chunks: tuple[Chunk, ...]
+
+    def to_plain(self) -> dict:
+        return {
+            "cells": [list(cell) for cell in self.cells],
+            "chunks": [[c.grade_id, c.hidden, c.source] for c in self.chunks],
+        }
+
+    @classmethod
+    def from_plain(cls, data: dict) -> Program:
+        return cls(
+            tuple((str(label), str(source)) for label, source in data["cells"]),
+            tuple(Chunk(str(g), bool(h), str(source)) for g, h, source in data["chunks"]),
+        )
 
 
 class CellTimeout(BaseException):
@@ -344,19 +363,23 @@ def _limit_resources(settings: RunSettings) -> None:
         limits.append((resource.RLIMIT_AS, settings.memory_mb * 2**20))
     if settings.file_size_mb:
         limits.append((resource.RLIMIT_FSIZE, settings.file_size_mb * 2**20))
+    if settings.processes:
+        limits.append((resource.RLIMIT_NPROC, settings.processes))
+    if settings.open_files:
+        limits.append((resource.RLIMIT_NOFILE, settings.open_files))
+    if settings.cpu_seconds:
+        limits.append((resource.RLIMIT_CPU, settings.cpu_seconds))
     for which, value in limits:
         with contextlib.suppress(ValueError, OSError):
             _, hard = resource.getrlimit(which)
             if hard != resource.RLIM_INFINITY:
                 value = min(value, hard)
-            resource.setrlimit(which, (value, hard))
-
-
-def _isolate(settings: RunSettings) -> None:
-    """Call the isolation hook, if any (a later issue plugs full sandboxing in here)."""
-    if settings.isolation_hook:
-        module_name, _, function = settings.isolation_hook.partition(":")
-        getattr(importlib.import_module(module_name), function)(settings)
+            # the hard limit too: the notebook's code cannot raise its own soft limit back
+            # (CPU: SIGXCPU at the soft limit, a kill at the hard one)
+            ceiling = value + 2 if which == resource.RLIMIT_CPU else value
+            if hard != resource.RLIM_INFINITY:
+                ceiling = min(ceiling, hard)
+            resource.setrlimit(which, (value, ceiling))
 
 
 def _quiet_standard_streams(settings: RunSettings) -> _CappedText:
@@ -370,6 +393,10 @@ def _quiet_standard_streams(settings: RunSettings) -> _CappedText:
     return capped
 
 
+# The built-ins the runner itself uses, kept before any notebook code can rebind them.
+_compile, _exec = builtins.compile, builtins.exec
+
+
 def _display(*objects, **kwargs):
     """Stand-in for IPython's ``display``: prints the objects' reprs."""
     for obj in objects:
@@ -381,8 +408,8 @@ def _run_code(source: str, filename: str, namespace: dict, timeout: float):
     try:
         signal.setitimer(signal.ITIMER_REAL, timeout)
         try:
-            code = compile(source, filename, "exec")
-            exec(code, namespace)
+            code = _compile(source, filename, "exec")
+            _exec(code, namespace)
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
     except BaseException as error:  # learner code: SystemExit too
@@ -400,12 +427,11 @@ def child_main(program, settings: RunSettings, connection) -> None:
     _limit_resources(settings)
     if hasattr(signal, "SIGXFSZ"):  # a file over the size limit: an OSError, not a killed process
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    _isolate(settings)
     capped = _quiet_standard_streams(settings)
     home = os.path.abspath(settings.workdir)
     kept = {name: os.environ[name] for name in KEPT_ENVIRONMENT if name in os.environ}
     os.environ.clear()
-    os.environ.update(kept, HOME=home, TMPDIR=home, PWD=home)
+    os.environ.update(kept, HOME=home, TMPDIR=settings.tmpdir or home, PWD=home)
     os.chdir(home)
     sys.path.insert(0, home)
     sys.argv = [""]

@@ -1,0 +1,109 @@
+"""Length-prefixed frames on raw file descriptors: the wire format between grader and workers.
+
+A frame is a 4-byte big-endian length and that many bytes of UTF-8 JSON. Every
+pipe between the grader, the worker server (``zygote``) and a notebook's process
+carries frames, never pickle: the grader decodes nothing but JSON from a process
+that ran a learner's code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+
+HEADER = struct.Struct(">I")
+
+
+class FrameError(Exception):
+    """A stream that does not hold well-formed frames (or ended inside one)."""
+
+
+def encode(message) -> bytes:
+    data = json.dumps(message, allow_nan=True, separators=(",", ":")).encode()
+    return HEADER.pack(len(data)) + data
+
+
+def write(fd: int, message) -> None:
+    """Write one frame holding ``message`` to ``fd``, all of it."""
+    _write_all(fd, encode(message))
+
+
+def write_raw(fd: int, payload: bytes) -> None:
+    """Write one frame holding ``payload`` (JSON bytes already) to ``fd``."""
+    _write_all(fd, HEADER.pack(len(payload)) + payload)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def read_exactly(fd: int, size: int) -> bytes | None:
+    """``size`` bytes from ``fd``; None at end of stream before the first byte."""
+    parts, left = [], size
+    while left:
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            if left == size:
+                return None
+            raise FrameError("the stream ended inside a frame")
+        parts.append(chunk)
+        left -= len(chunk)
+    return b"".join(parts)
+
+
+def read(fd: int, limit: int):
+    """One decoded frame from a blocking ``fd``; None at end of stream."""
+    header = read_exactly(fd, HEADER.size)
+    if header is None:
+        return None
+    (size,) = HEADER.unpack(header)
+    if size > limit:
+        raise FrameError(f"a frame of {size} bytes is over the limit of {limit}")
+    data = read_exactly(fd, size) if size else b""
+    if data is None:
+        raise FrameError("the stream ended inside a frame")
+    try:
+        return json.loads(data)
+    except ValueError:
+        raise FrameError("a frame that is not JSON") from None
+
+
+class Splitter:
+    """Cut frames out of bytes that arrive in pieces (for non-blocking reads)."""
+
+    def __init__(self, limit: int):
+        self.limit, self.buffer = limit, bytearray()
+
+    def feed(self, data: bytes) -> list[bytes]:
+        """The complete frames' payloads (raw JSON bytes) now available."""
+        self.buffer += data
+        frames = []
+        while len(self.buffer) >= HEADER.size:
+            (size,) = HEADER.unpack_from(self.buffer)
+            if size > self.limit:
+                raise FrameError(f"a frame of {size} bytes is over the limit of {self.limit}")
+            if len(self.buffer) < HEADER.size + size:
+                break
+            frames.append(bytes(self.buffer[HEADER.size : HEADER.size + size]))
+            del self.buffer[: HEADER.size + size]
+        return frames
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.buffer)
+
+
+class FrameConnection:
+    """The ``send_bytes``/``close`` of a multiprocessing connection, over a raw pipe."""
+
+    def __init__(self, fd: int):
+        self.fd = fd
+
+    def send_bytes(self, data: bytes) -> None:
+        write_raw(self.fd, data)
+
+    def close(self) -> None:
+        os.close(self.fd)

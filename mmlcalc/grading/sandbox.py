@@ -1,0 +1,500 @@
+"""Where a learner's code runs: a bubblewrap sandbox, or, with a warning, a plain process.
+
+The grader talks to long-lived **worker servers** (:mod:`mmlcalc.grading.zygote`),
+one per parallel job, which fork a fresh process for every notebook. With
+``isolation="sandbox"`` each server runs under `bubblewrap`_ (Debian and Ubuntu
+package ``bubblewrap``, command ``bwrap``), which gives it, using Linux user
+namespaces and no privileges:
+
+* a private file system: read-only the system folders (``/usr``, ``/lib``...),
+  the Python installation and the course package ``mmlcalc`` (only that folder of
+  the repository), an empty ``/home`` (the notebook's working folder
+  ``/home/learner``) and ``/tmp``, both in memory and emptied after every job.
+  Nothing else exists: not ``source/``, the cached reference values, the
+  gradebook, other submissions, the instructor's home, ``/etc``'s secrets;
+* its own network namespace with nothing in it (not even the host's loopback);
+* its own PID, IPC, UTS and user namespaces (uid 1000, no capabilities), so a
+  notebook can see, signal or trace no process outside its sandbox, and
+  ``RLIMIT_NPROC`` counts only the sandbox's processes;
+* ``--die-with-parent``: if the grader dies, every sandbox dies with it.
+
+``isolation="none"`` runs the same servers as plain processes (rlimits, process
+groups and the time limits still apply, the rest does not); ``"auto"`` uses the
+sandbox when bubblewrap works on this machine and otherwise warns, naming what is
+not enforced. :func:`resolve` makes that decision once per process.
+
+.. _bubblewrap: https://github.com/containers/bubblewrap
+"""
+
+from __future__ import annotations
+
+import atexit
+import base64
+import contextlib
+import json
+import os
+import select
+import shutil
+import signal
+import site
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import warnings
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import mmlcalc
+
+from . import frames, zygote
+
+#: Modules the worker servers import once, before forking notebooks' processes.
+PRELOAD = ["numpy", "matplotlib", "matplotlib.pyplot", "mmlcalc.checks", "mmlcalc.grading.runner"]
+#: The environment of the worker servers (the notebook's process reduces it further).
+SERVER_ENVIRONMENT = {
+    "MPLBACKEND": "Agg",
+    "PYTHONHASHSEED": "0",
+    "PYTHONDONTWRITEBYTECODE": "1",
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+}
+#: Inside the sandbox: an in-memory /home holding the notebook's working folder.
+SANDBOX_HOME_ROOT = "/home"
+SANDBOX_HOME = "/home/learner"
+#: System folders shown read-only in the sandbox (symbolic links are recreated as links).
+SYSTEM_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+#: The only files of /etc a Python process with NumPy and matplotlib needs.
+ETC_FILES = ("/etc/ld.so.cache", "/etc/localtime")
+#: Seconds a worker server may take to start (import NumPy, matplotlib).
+START_TIMEOUT = 120.0
+#: Seconds the grader waits past a job's own limit before it kills the server itself.
+BACKSTOP = 30.0
+
+UNENFORCED = (
+    "a private file system (the notebooks' code can read source/, the cached reference "
+    "values, the gradebook, other submissions and your home folder, and write wherever "
+    "you can)",
+    "no network",
+    "the limits on processes and on the total memory and disk of a submission",
+)
+HOW_TO_SANDBOX = (
+    "Install bubblewrap (Debian/Ubuntu: sudo apt-get install bubblewrap) on a Linux machine "
+    "with unprivileged user namespaces, or grade inside a container or virtual machine that "
+    "holds nothing but the course (autograder/GRADING.md, 'Isolation')."
+)
+
+
+class SandboxUnavailable(RuntimeError):
+    """The sandbox cannot start on this machine (the message says why)."""
+
+
+# --- the command line of a worker server ------------------------------------------------------
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def _python_folders() -> list[Path]:
+    """The Python installation: prefixes and site-packages folders that exist."""
+    candidates = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    candidates.update(site.getsitepackages())
+    user_site = site.getusersitepackages()
+    if user_site in sys.path:
+        candidates.add(user_site)
+    candidates.add(str(Path(sys.executable).resolve().parent.parent))
+    return [Path(p).resolve() for p in candidates if p and Path(p).is_dir()]
+
+
+def _outermost(paths) -> list[Path]:
+    kept: list[Path] = []
+    for path in sorted(set(paths), key=lambda p: len(p.parts)):
+        if not any(_inside(path, k) for k in kept):
+            kept.append(path)
+    return kept
+
+
+def _fontlist() -> Path | None:
+    """matplotlib's font cache file, built in the grader if missing (it takes seconds)."""
+    try:
+        import matplotlib
+        import matplotlib.font_manager as font_manager
+    except ImportError:
+        return None
+    name = f"fontlist-v{font_manager.FontManager.__version__}.json"
+    path = Path(matplotlib.get_cachedir()) / name
+    return path if path.exists() else None
+
+
+@dataclass(frozen=True)
+class ServerCommand:
+    """How to start one worker server: argv and environment."""
+
+    argv: tuple[str, ...]
+    env: dict
+    sandboxed: bool
+
+
+def _boot_argv(python_path: list[str], config: dict) -> list[str]:
+    boot = (
+        "import json, sys; config = json.loads(sys.argv[1]); sys.path[:] = config['path']; "
+        "from mmlcalc.grading.zygote import main; main([sys.argv[1]])"
+    )
+    return [sys.executable, "-I", "-c", boot, json.dumps({**config, "path": python_path})]
+
+
+def plain_command() -> ServerCommand:
+    config = {"sandboxed": False, "preload": PRELOAD}
+    path = [p for p in sys.path if p and Path(p).is_dir()]
+    env = {**os.environ, **SERVER_ENVIRONMENT}
+    return ServerCommand(tuple(_boot_argv(path, config)), env, sandboxed=False)
+
+
+def sandbox_command(protected=(), bwrap: str | None = None) -> ServerCommand:
+    """The bubblewrap command line of a sandboxed worker server.
+
+    ``protected`` are paths that must stay invisible even when they lie inside a
+    folder the sandbox shows (e.g. a course kept under ``/usr/local``): each is
+    covered by an empty in-memory folder (or ``/dev/null`` for a file).
+    """
+    bwrap = bwrap or shutil.which("bwrap")
+    if not bwrap:
+        raise SandboxUnavailable("bubblewrap (the bwrap command) is not installed")
+    package = Path(mmlcalc.__file__).resolve().parent
+    shown = _outermost([*_python_folders(), package])
+    args = [
+        bwrap,
+        "--unshare-all",  # user, IPC, PID, network, UTS and cgroup namespaces
+        "--die-with-parent",
+        "--new-session",
+        "--cap-drop",
+        "ALL",
+        "--uid",
+        "1000",
+        "--gid",
+        "1000",
+        "--hostname",
+        "grading-sandbox",
+    ]
+    for path in SYSTEM_PATHS:
+        if os.path.islink(path):
+            args += ["--symlink", os.readlink(path), path]
+        elif os.path.isdir(path):
+            args += ["--ro-bind", path, path]
+    for path in ETC_FILES:
+        if os.path.exists(path):
+            args += ["--ro-bind", path, path]
+    for path in shown:
+        args += ["--ro-bind", str(path), str(path)]
+    for item in protected:
+        path = Path(item).resolve()
+        if not path.exists() or any(_inside(s, path) for s in shown):
+            continue  # not there, or it holds something the sandbox needs: never shown whole
+        if any(_inside(path, s) for s in shown):
+            cover = ["--tmpfs"] if path.is_dir() else ["--ro-bind", "/dev/null"]
+            args += [*cover, str(path)]
+    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", SANDBOX_HOME_ROOT]
+    config = {
+        "sandboxed": True,
+        "preload": PRELOAD,
+        "home": SANDBOX_HOME,
+        "home_root": SANDBOX_HOME_ROOT,
+        "mplconfigdir": "/tmp/matplotlib",
+    }
+    fontlist = _fontlist()
+    if fontlist is not None:
+        args += ["--ro-bind", str(fontlist), f"/run/mmlcalc/{fontlist.name}"]
+        config.update(fontlist=f"/run/mmlcalc/{fontlist.name}", fontlist_name=fontlist.name)
+    environment = {
+        **SERVER_ENVIRONMENT,
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "HOME": SANDBOX_HOME,
+        "USER": "learner",
+        "LOGNAME": "learner",
+        "TMPDIR": "/tmp",
+    }
+    args += ["--clearenv"]
+    for name, value in environment.items():
+        args += ["--setenv", name, value]
+    args += ["--chdir", "/tmp", "--"]
+    python_path = [p for p in sys.path if p and any(_inside(Path(p).resolve(), s) for s in shown)]
+    python_path.append(str(package.parent))
+    return ServerCommand(
+        tuple(args + _boot_argv(python_path, config)),
+        {"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+        sandboxed=True,
+    )
+
+
+# --- one worker server ----------------------------------------------------------------------
+
+
+class WorkerServer:
+    """A running worker server: send it a job, read the job's records until its end."""
+
+    def __init__(self, command: ServerCommand):
+        self.command = command
+        self.log = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(
+            command.argv,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.log,
+            env=command.env,
+            close_fds=True,
+            start_new_session=True,
+        )
+        self.splitter = frames.Splitter(zygote.MAX_MESSAGE_BYTES)
+        self.pending: list[bytes] = []
+        self.alive = True
+        ready = self._next(time.monotonic() + START_TIMEOUT)
+        if not isinstance(ready, dict) or ready.get("m") != "ready":
+            why = self._stderr_tail() or "it did not start"
+            self.close()
+            raise SandboxUnavailable(why)
+
+    def _stderr_tail(self) -> str:
+        with contextlib.suppress(Exception):
+            self.process.wait(2)
+        with contextlib.suppress(OSError):
+            self.log.seek(0)
+            lines = self.log.read().decode(errors="replace").strip().splitlines()
+            return lines[-1].strip() if lines else ""
+        return ""
+
+    def _next(self, deadline: float):
+        """The next frame as a dict, ``"timeout"``, ``"garbage"`` or None (the server ended)."""
+        fd = self.process.stdout.fileno()
+        while not self.pending:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return "timeout"
+            readable, _, _ = select.select([fd], [], [], min(left, 1.0))
+            if not readable:
+                continue
+            data = os.read(fd, 1 << 20)
+            if not data:
+                self.alive = False
+                return None
+            try:
+                self.pending.extend(self.splitter.feed(data))
+            except frames.FrameError:
+                self.kill()
+                return None
+        payload = self.pending.pop(0)
+        try:
+            message = json.loads(payload)
+        except ValueError:
+            return "garbage"
+        return message if isinstance(message, dict) else "garbage"
+
+    def run(self, program, settings, files, timeout: float):
+        """Run one job; ``(messages, ending, code_seconds)`` as ``batch.run_worker`` returns."""
+        plain_settings = asdict(settings)
+        plain_settings["protected"] = list(settings.protected)
+        request = {
+            "program": program.to_plain(),
+            "settings": plain_settings,
+            "files": [[name, base64.b64encode(data).decode()] for name, data in files],
+            "timeout": float(timeout),
+        }
+        try:
+            frames.write(self.process.stdin.fileno(), request)
+        except OSError:
+            self.kill()
+            return [], "crashed: the worker server stopped before the notebook ran", 0.0
+        backstop = time.monotonic() + timeout + BACKSTOP
+        messages, done, garbage, code_seconds = [], False, False, 0.0
+        while True:
+            message = self._next(backstop)
+            if message == "timeout":
+                self.kill()
+                return messages, "timeout", code_seconds
+            if message is None:
+                self.kill()
+                return messages, "crashed: the notebook's sandbox stopped", code_seconds
+            if message == "garbage":
+                garbage = True
+                continue
+            kind = message.get("m")
+            if kind == "end":
+                if not message.get("clean", True):
+                    self.kill()
+                return messages, _ending(message, done, garbage, settings), code_seconds
+            if kind == "done":
+                done = True
+                continue
+            if isinstance(message.get("s"), (int, float)):
+                code_seconds += float(message["s"])
+            messages.append(message)
+
+    def kill(self) -> None:
+        self.alive = False
+        with contextlib.suppress(ProcessLookupError, PermissionError, OSError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        with contextlib.suppress(Exception):
+            self.process.kill()
+        with contextlib.suppress(Exception):
+            self.process.wait(10)
+
+    def close(self) -> None:
+        """Ask the server to stop (close its stdin), then make sure it has."""
+        if self.process.poll() is None:
+            with contextlib.suppress(OSError):
+                self.process.stdin.close()
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                pass
+        self.kill()
+        for stream in (self.process.stdin, self.process.stdout, self.log):
+            with contextlib.suppress(Exception):
+                stream.close()
+
+
+def _ending(end: dict, done: bool, garbage: bool, settings) -> str:
+    reason = end.get("reason")
+    if reason == "timeout":
+        return "timeout"
+    if reason == "memory":
+        return (
+            "crashed: the notebook's processes used more than the memory limit of "
+            f"{settings.memory_mb} MB together and were stopped"
+        )
+    if reason == "disk":
+        return (
+            f"crashed: the notebook wrote more than the disk limit of {settings.disk_mb} MB "
+            "of files and was stopped"
+        )
+    if garbage or (reason or "").startswith("garbage"):
+        return "crashed: the worker sent something that is not a record"
+    if done:
+        return "done"
+    if end.get("signal") == "SIGXCPU":
+        return f"crashed: the notebook used more than {settings.cpu_seconds} s of CPU time"
+    if end.get("signal"):
+        return f"crashed: the notebook's process was killed by {end['signal']}"
+    return f"crashed: the notebook's process exited with status {end.get('exit')}"
+
+
+# --- pools of servers, and the decision sandbox or not ----------------------------------------
+
+
+class WorkerPool:
+    """Idle worker servers of one kind, reused job after job (one per parallel job)."""
+
+    def __init__(self, command: ServerCommand):
+        self.command = command
+        self.idle: list[WorkerServer] = []
+        self.lock = threading.Lock()
+
+    def take(self) -> WorkerServer:
+        with self.lock:
+            while self.idle:
+                server = self.idle.pop()
+                if server.alive and server.process.poll() is None:
+                    return server
+                server.close()
+        return WorkerServer(self.command)
+
+    def give_back(self, server: WorkerServer) -> None:
+        if server.alive and server.process.poll() is None:
+            with self.lock:
+                self.idle.append(server)
+        else:
+            server.close()
+
+    def run(self, program, settings, files, timeout: float):
+        server = self.take()
+        try:
+            return server.run(program, settings, files, timeout)
+        finally:
+            self.give_back(server)
+
+    def close(self) -> None:
+        with self.lock:
+            servers, self.idle = self.idle, []
+        for server in servers:
+            server.close()
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What ``isolation`` resolved to: ``mode`` is "sandbox" or "none"; ``warning`` if weaker."""
+
+    mode: str
+    warning: str | None = None
+
+
+_pools: dict[tuple, WorkerPool] = {}
+_decisions: dict[tuple, Decision] = {}
+_registry_lock = threading.Lock()
+
+
+def _warning(why: str) -> str:
+    return (
+        f"learners' code runs WITHOUT a sandbox ({why}). Not enforced: "
+        + "; ".join(UNENFORCED)
+        + ". "
+        + HOW_TO_SANDBOX
+    )
+
+
+def resolve(isolation: str = "auto", protected=()) -> Decision:
+    """Decide (once per process and setting) whether notebooks run in the sandbox.
+
+    ``"sandbox"`` raises :class:`SandboxUnavailable` when the sandbox cannot start;
+    ``"auto"`` falls back to plain processes with a warning; ``"none"`` warns too.
+    Starting a sandboxed server is the test: the server it starts is kept for use.
+    """
+    if isolation not in ("auto", "sandbox", "none"):
+        raise ValueError(f"isolation must be 'auto', 'sandbox' or 'none', not {isolation!r}")
+    key = (isolation, tuple(protected))
+    with _registry_lock:
+        if key in _decisions:
+            return _decisions[key]
+        if isolation == "none":
+            decision = Decision("none", _warning("--isolation none was asked for"))
+        else:
+            try:
+                if not sys.platform.startswith("linux"):
+                    raise SandboxUnavailable(f"the sandbox needs Linux, this is {sys.platform}")
+                pool = WorkerPool(sandbox_command(protected))
+                pool.give_back(pool.take())  # starts one server: proof that it works
+                _pools[("sandbox", tuple(protected))] = pool
+                decision = Decision("sandbox")
+            except (SandboxUnavailable, OSError) as error:
+                if isolation == "sandbox":
+                    raise SandboxUnavailable(f"the sandbox cannot start: {error}") from None
+                decision = Decision("none", _warning(f"the sandbox cannot start: {error}"))
+        _decisions[key] = decision
+        return decision
+
+
+def pool_for(isolation: str = "auto", protected=()) -> WorkerPool:
+    """The pool of worker servers for these settings (a warning is issued if not sandboxed)."""
+    decision = resolve(isolation, protected)
+    key = (decision.mode, tuple(protected) if decision.mode == "sandbox" else ())
+    with _registry_lock:
+        if key not in _pools:
+            command = sandbox_command(protected) if decision.mode == "sandbox" else plain_command()
+            _pools[key] = WorkerPool(command)
+            if decision.warning and isolation != "none":
+                warnings.warn(decision.warning, RuntimeWarning, stacklevel=2)
+        return _pools[key]
+
+
+def close_pools() -> None:
+    """Stop every idle worker server (also done at exit)."""
+    with _registry_lock:
+        pools = list(_pools.values())
+        _pools.clear()
+    for pool in pools:
+        pool.close()
+
+
+atexit.register(close_pools)

@@ -1,0 +1,334 @@
+"""The worker server: one long-lived process that forks a fresh process for every notebook.
+
+``python -m mmlcalc.grading.zygote CONFIG`` is started by
+:class:`mmlcalc.grading.sandbox.WorkerServer`, inside a bubblewrap sandbox (private
+file system, no network, own PID and user namespaces) or, when no sandbox is
+available, as a plain child process. It imports NumPy and matplotlib once, then
+serves jobs one after another:
+
+1. it forks a child **before** any job data exists in its own memory; the child
+   reads one request frame (the notebook's program, limits and files) from the
+   server's stdin, closes every descriptor that leads to the grader, writes the
+   files into a fresh working folder, reports the limits in a first frame (still
+   before any learner code), and runs :func:`mmlcalc.grading.runner.child_main`;
+2. the server relays the child's frames to its stdout (the only writer of that
+   pipe, so a learner's process cannot forge the end of its job), and watches the
+   job: wall-clock limit, total resident memory of every process of the job, and
+   disk used by the working folder and ``/tmp``;
+3. when the job ends it kills every process the job left behind (in the sandbox:
+   every process of the PID namespace but itself and the namespace's init), wipes
+   the working folder and ``/tmp``, and writes an ``end`` frame.
+
+The server marks itself not dumpable, so a learner's process (same user) cannot
+read its memory or trace it; a learner's process that kills it only ends its own
+job (the grader starts a new server).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import importlib
+import json
+import os
+import select
+import shutil
+import signal
+import stat
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from . import frames
+
+#: Largest request (program + files) a child accepts, bytes.
+MAX_REQUEST_BYTES = 256 * 2**20
+#: Largest single frame accepted from a notebook's process, bytes.
+MAX_MESSAGE_BYTES = 64 * 2**20
+#: How often the watchdog measures memory and disk, seconds.
+WATCH_INTERVAL = 0.05
+#: Highest file descriptor closed in the child (the learner must hold nothing of the grader's).
+_MAX_FD = 4096
+_PR_SET_DUMPABLE = 4
+#: The server's private copy of its stdout (fd 1 itself points at stderr, for stray prints).
+_OUT = 1
+
+
+def _in_own_pid_namespace() -> bool:
+    """True only inside a bubblewrap PID namespace: the server is pid 2, bwrap's init pid 1.
+
+    ``kill(-1)`` kills every process the caller may signal; it is safe only here.
+    """
+    return os.getpid() == 2 and os.getppid() == 1
+
+
+def _not_dumpable() -> None:
+    with contextlib.suppress(Exception):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
+
+
+# --- the child ----------------------------------------------------------------------
+
+
+def _close_grader_descriptors(keep: int) -> None:
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    os.close(devnull)
+    os.closerange(3, keep)
+    os.closerange(keep + 1, _MAX_FD)
+
+
+def _write_files(workdir: Path, files) -> None:
+    import base64
+
+    for relative, encoded in files:
+        path = Path(relative)
+        if path.is_absolute() or ".." in path.parts:
+            continue
+        target = workdir / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(base64.b64decode(encoded))
+
+
+def _child(config: dict, sender: int) -> None:
+    from . import runner
+
+    try:
+        request = frames.read(0, MAX_REQUEST_BYTES)
+    except frames.FrameError:
+        os._exit(71)
+    if request is None:  # the grader closed the server's stdin: shut down
+        os._exit(0)
+    _close_grader_descriptors(keep=sender)
+    if config["sandboxed"]:
+        workdir = Path(config["home"])
+        workdir.mkdir(mode=0o700)
+    else:
+        workdir = Path(tempfile.mkdtemp(prefix="mmlcalc-grade-"))
+    _write_files(workdir, request["files"])
+    settings = replace(runner.RunSettings(**request["settings"]), workdir=str(workdir))
+    if config["sandboxed"]:
+        settings = replace(settings, tmpdir="/tmp")
+    else:  # outside a user namespace RLIMIT_NPROC would count all the instructor's processes
+        settings = replace(settings, processes=0, tmpdir=str(workdir))
+    frames.write(
+        sender,
+        {
+            "m": "start",
+            "workdir": str(workdir),
+            "timeout": float(request["timeout"]),
+            "memory_mb": int(settings.memory_mb),
+            "disk_mb": int(settings.disk_mb),
+        },
+    )
+    program = runner.Program.from_plain(request["program"])
+    runner.child_main(program, settings, frames.FrameConnection(sender))
+
+
+# --- the watchdog ---------------------------------------------------------------------
+
+
+def _resident_bytes(pids) -> int:
+    page = os.sysconf("SC_PAGE_SIZE")
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            with open(f"/proc/{pid}/statm", "rb") as file:
+                total += int(file.read().split()[1]) * page
+    return total
+
+
+def _job_pids(child: int, sandboxed: bool) -> list[int]:
+    if not sandboxed:
+        return [child]
+    me = os.getpid()
+    pids = (int(name) for name in os.listdir("/proc") if name.isdigit())
+    return [pid for pid in pids if pid not in (1, me)]
+
+
+def _used_bytes(paths) -> int:
+    total = 0
+    for path in paths:
+        with contextlib.suppress(OSError):
+            info = os.statvfs(path)
+            total += (info.f_blocks - info.f_bfree) * info.f_frsize
+    return total
+
+
+def _kill_job(child: int, sandboxed: bool) -> bool:
+    """Kill the child and everything it started; True when nothing is left."""
+    if sandboxed and _in_own_pid_namespace():
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(-1, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(child, 0)
+        for _ in range(400):  # orphans go to the namespace's init, which reaps them
+            try:
+                os.kill(-1, signal.SIGKILL)
+            except ProcessLookupError:
+                return True
+            time.sleep(0.005)
+        return False
+    for kill in (os.killpg, os.kill):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            kill(child, signal.SIGKILL)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(child, 0)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(child, signal.SIGKILL)  # subprocesses still in the group
+    return True
+
+
+def _wipe(path: Path) -> None:
+    """Remove ``path`` even where the learner's code took away permissions."""
+
+    def allow_and_retry(function, name, _):
+        with contextlib.suppress(OSError):
+            os.chmod(os.path.dirname(name), stat.S_IRWXU)
+            os.chmod(name, stat.S_IRWXU)
+            function(name)
+
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, onerror=allow_and_retry)
+    else:
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
+def _supervise(config: dict, child: int, receiver: int) -> dict | None:
+    """Relay the child's frames, enforce the job's limits, clean up; the ``end`` frame."""
+    sandboxed = config["sandboxed"]
+    splitter = frames.Splitter(MAX_MESSAGE_BYTES)
+    start = None
+    deadline = next_watch = 0.0
+    reason = status = exited_at = None
+    eof = False
+    os.set_blocking(receiver, False)
+    while True:
+        readable = []
+        if not eof:
+            readable, _, _ = select.select([receiver], [], [], WATCH_INTERVAL)
+        else:
+            time.sleep(0.01)
+        if readable:
+            try:
+                data = os.read(receiver, 1 << 20)
+            except BlockingIOError:
+                data = None
+            if data == b"":
+                eof = True
+            elif data:
+                try:
+                    payloads = splitter.feed(data)
+                except frames.FrameError as error:
+                    reason = f"garbage: {error}"
+                    break
+                for payload in payloads:
+                    if start is None:  # written by our own code before any learner code
+                        start = json.loads(payload)
+                        deadline = time.monotonic() + start["timeout"]
+                        continue
+                    frames.write_raw(_OUT, payload)
+        if status is None:
+            pid, code = os.waitpid(child, os.WNOHANG)
+            if pid:
+                status, exited_at = code, time.monotonic()
+        if status is not None and (eof or time.monotonic() - exited_at > 0.2):
+            break
+        if start is None:
+            continue  # the child waits for its request: no learner code runs yet
+        now = time.monotonic()
+        if now > deadline:
+            reason = "timeout"
+            break
+        if now >= next_watch:
+            next_watch = now + WATCH_INTERVAL
+            memory = start["memory_mb"] * 2**20
+            if memory and _resident_bytes(_job_pids(child, sandboxed)) > memory:
+                reason = "memory"
+                break
+            disk = start["disk_mb"] * 2**20
+            if sandboxed and disk and _used_bytes((config["home_root"], "/tmp")) > disk:
+                reason = "disk"
+                break
+    clean = _kill_job(child, sandboxed) if status is None or sandboxed else True
+    if status is None:
+        with contextlib.suppress(ChildProcessError):
+            _, status = os.waitpid(child, 0)
+    os.close(receiver)
+    if start is None and reason is None and status is not None:
+        if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
+            return None  # shut down: the grader closed stdin
+    if start is not None:
+        _wipe(Path(start["workdir"]))
+    if sandboxed:
+        for item in Path("/tmp").iterdir():
+            if item.name != "matplotlib":
+                _wipe(item)
+    end = {"m": "end", "reason": reason, "exit": None, "signal": None, "clean": clean}
+    if status is not None and os.WIFEXITED(status):
+        end["exit"] = os.WEXITSTATUS(status)
+    elif status is not None and os.WIFSIGNALED(status):
+        with contextlib.suppress(ValueError):
+            end["signal"] = signal.Signals(os.WTERMSIG(status)).name
+    return end
+
+
+# --- the server -------------------------------------------------------------------------
+
+
+def _prepare_matplotlib(config: dict) -> None:
+    """Give matplotlib a writable cache folder holding the grader's font list (no rebuild)."""
+    cache = config.get("mplconfigdir")
+    if not cache:
+        return
+    os.makedirs(cache, exist_ok=True)
+    fontlist = config.get("fontlist")
+    if fontlist and os.path.exists(fontlist):
+        shutil.copyfile(fontlist, os.path.join(cache, os.path.basename(config["fontlist_name"])))
+    os.environ["MPLCONFIGDIR"] = cache
+
+
+def serve(config: dict) -> None:
+    """The server's loop (never returns while the grader keeps stdin open)."""
+    global _OUT
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    _OUT = os.dup(1)
+    os.dup2(2, 1)
+    _prepare_matplotlib(config)
+    for name in config["preload"]:
+        importlib.import_module(name)
+    if "matplotlib" in sys.modules:
+        sys.modules["matplotlib"].use("Agg")
+    _not_dumpable()
+    if config["sandboxed"]:
+        os.makedirs(config["home_root"], exist_ok=True)
+    frames.write(_OUT, {"m": "ready", "pid": os.getpid(), "sandboxed": config["sandboxed"]})
+    while True:
+        receiver, sender = os.pipe()
+        child = os.fork()
+        if child == 0:
+            try:
+                os.close(receiver)
+                _child(config, sender)
+            finally:
+                os._exit(70)
+        os.close(sender)
+        end = _supervise(config, child, receiver)
+        if end is None:
+            return
+        frames.write(_OUT, end)
+        if not end["clean"]:
+            return  # processes survived the kill: the grader starts a new server
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    serve(json.loads(argv[0]))
+
+
+if __name__ == "__main__":
+    main()
