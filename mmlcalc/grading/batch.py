@@ -157,7 +157,7 @@ def run_worker(program, settings: RunSettings, timeout: float, files=()):
     """
     if not settings.cpu_seconds:
         settings = replace(settings, cpu_seconds=int(timeout) + 1)
-    pool = sandbox.pool_for(settings.isolation, settings.protected)
+    pool = sandbox.pool_for(settings.isolation, settings.protected, settings.processes)
     return pool.run(program, settings, list(files), timeout)
 
 

@@ -217,7 +217,7 @@ def sandbox_command(protected=(), bwrap: str | None = None) -> ServerCommand:
         "LOGNAME": "learner",
         "TMPDIR": "/tmp",
     }
-    args += ["--clearenv"]
+    args += ["--remount-ro", "/", "--clearenv"]  # the root itself too: only /tmp, /home writable
     for name, value in environment.items():
         args += ["--setenv", name, value]
     args += ["--chdir", "/tmp", "--"]
@@ -230,17 +230,76 @@ def sandbox_command(protected=(), bwrap: str | None = None) -> ServerCommand:
     )
 
 
+# --- a cap on processes where RLIMIT_NPROC does not hold -----------------------------------
+
+
+def _pids_cgroup_parent() -> Path | None:
+    """A writable cgroup folder with the pids controller (cgroup v1 or v2), or None."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/cgroup").read_text().splitlines():
+            _, controllers, relative = line.split(":", 2)
+            if "pids" in controllers.split(","):  # cgroup v1
+                folder = Path("/sys/fs/cgroup/pids") / relative.lstrip("/")
+                if (folder / "cgroup.procs").exists() and os.access(folder, os.W_OK):
+                    return folder
+            if controllers == "":  # cgroup v2: only with pids delegated to our own subtree
+                folder = Path("/sys/fs/cgroup") / relative.lstrip("/")
+                subtree = folder / "cgroup.subtree_control"
+                if subtree.exists() and "pids" in subtree.read_text().split():
+                    if os.access(folder, os.W_OK):
+                        return folder
+    return None
+
+
+class PidsCgroup:
+    """A cgroup whose ``pids.max`` caps every process of one worker server (root only).
+
+    The kernel exempts root's processes from ``RLIMIT_NPROC`` even in a user
+    namespace, so a grader run as root caps a sandbox's processes this way.
+    """
+
+    _count = 0
+
+    def __init__(self, limit: int):
+        parent = _pids_cgroup_parent()
+        if parent is None:
+            raise OSError("no writable pids cgroup")
+        PidsCgroup._count += 1
+        self.folder = parent / f"mmlcalc-grade-{os.getpid()}-{PidsCgroup._count}"
+        self.folder.mkdir()
+        (self.folder / "pids.max").write_text(str(limit))
+
+    def wrap(self, argv) -> list[str]:
+        """``argv`` started from a shell that first moves itself into the cgroup."""
+        procs = self.folder / "cgroup.procs"
+        return ["/bin/sh", "-c", f'echo $$ > "{procs}" && exec "$@"', "sh", *argv]
+
+    def remove(self) -> None:
+        with contextlib.suppress(OSError):
+            self.folder.rmdir()
+
+
+#: Processes of a worker server besides the notebook's own: bwrap's init, the server, a shell.
+SERVER_PROCESSES = 4
+
+
 # --- one worker server ----------------------------------------------------------------------
 
 
 class WorkerServer:
     """A running worker server: send it a job, read the job's records until its end."""
 
-    def __init__(self, command: ServerCommand):
+    def __init__(self, command: ServerCommand, processes: int = 0):
         self.command = command
         self.log = tempfile.TemporaryFile()
+        self.cgroup = None
+        argv = list(command.argv)
+        if command.sandboxed and processes and os.geteuid() == 0:
+            with contextlib.suppress(OSError):
+                self.cgroup = PidsCgroup(processes + SERVER_PROCESSES)
+                argv = self.cgroup.wrap(argv)
         self.process = subprocess.Popen(
-            command.argv,
+            argv,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self.log,
@@ -334,6 +393,11 @@ class WorkerServer:
 
     def kill(self) -> None:
         self.alive = False
+        if self.cgroup is not None:  # every process of the server, wherever it moved
+            with contextlib.suppress(OSError):
+                for pid in (self.cgroup.folder / "cgroup.procs").read_text().split():
+                    with contextlib.suppress(OSError):
+                        os.kill(int(pid), signal.SIGKILL)
         with contextlib.suppress(ProcessLookupError, PermissionError, OSError):
             os.killpg(self.process.pid, signal.SIGKILL)
         with contextlib.suppress(Exception):
@@ -354,6 +418,8 @@ class WorkerServer:
         for stream in (self.process.stdin, self.process.stdout, self.log):
             with contextlib.suppress(Exception):
                 stream.close()
+        if self.cgroup is not None:
+            self.cgroup.remove()
 
 
 def _ending(end: dict, done: bool, garbage: bool, settings) -> str:
@@ -369,6 +435,11 @@ def _ending(end: dict, done: bool, garbage: bool, settings) -> str:
         return (
             f"crashed: the notebook wrote more than the disk limit of {settings.disk_mb} MB "
             "of files and was stopped"
+        )
+    if reason == "processes":
+        return (
+            f"crashed: the notebook ran more than the limit of {settings.processes} processes "
+            "at once and was stopped"
         )
     if garbage or (reason or "").startswith("garbage"):
         return "crashed: the worker sent something that is not a record"
@@ -387,8 +458,9 @@ def _ending(end: dict, done: bool, garbage: bool, settings) -> str:
 class WorkerPool:
     """Idle worker servers of one kind, reused job after job (one per parallel job)."""
 
-    def __init__(self, command: ServerCommand):
+    def __init__(self, command: ServerCommand, processes: int = 64):
         self.command = command
+        self.processes = processes
         self.idle: list[WorkerServer] = []
         self.lock = threading.Lock()
 
@@ -399,7 +471,7 @@ class WorkerPool:
                 if server.alive and server.process.poll() is None:
                     return server
                 server.close()
-        return WorkerServer(self.command)
+        return WorkerServer(self.command, self.processes)
 
     def give_back(self, server: WorkerServer) -> None:
         if server.alive and server.process.poll() is None:
@@ -444,7 +516,7 @@ def _warning(why: str) -> str:
     )
 
 
-def resolve(isolation: str = "auto", protected=()) -> Decision:
+def resolve(isolation: str = "auto", protected=(), processes: int = 64) -> Decision:
     """Decide (once per process and setting) whether notebooks run in the sandbox.
 
     ``"sandbox"`` raises :class:`SandboxUnavailable` when the sandbox cannot start;
@@ -463,7 +535,7 @@ def resolve(isolation: str = "auto", protected=()) -> Decision:
             try:
                 if not sys.platform.startswith("linux"):
                     raise SandboxUnavailable(f"the sandbox needs Linux, this is {sys.platform}")
-                pool = WorkerPool(sandbox_command(protected))
+                pool = WorkerPool(sandbox_command(protected), processes)
                 pool.give_back(pool.take())  # starts one server: proof that it works
                 _pools[("sandbox", tuple(protected))] = pool
                 decision = Decision("sandbox")
@@ -475,14 +547,14 @@ def resolve(isolation: str = "auto", protected=()) -> Decision:
         return decision
 
 
-def pool_for(isolation: str = "auto", protected=()) -> WorkerPool:
+def pool_for(isolation: str = "auto", protected=(), processes: int = 64) -> WorkerPool:
     """The pool of worker servers for these settings (a warning is issued if not sandboxed)."""
-    decision = resolve(isolation, protected)
+    decision = resolve(isolation, protected, processes)
     key = (decision.mode, tuple(protected) if decision.mode == "sandbox" else ())
     with _registry_lock:
         if key not in _pools:
             command = sandbox_command(protected) if decision.mode == "sandbox" else plain_command()
-            _pools[key] = WorkerPool(command)
+            _pools[key] = WorkerPool(command, processes)
             if decision.warning and isolation != "none":
                 warnings.warn(decision.warning, RuntimeWarning, stacklevel=2)
         return _pools[key]

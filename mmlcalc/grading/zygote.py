@@ -13,7 +13,7 @@ serves jobs one after another:
    before any learner code), and runs :func:`mmlcalc.grading.runner.child_main`;
 2. the server relays the child's frames to its stdout (the only writer of that
    pipe, so a learner's process cannot forge the end of its job), and watches the
-   job: wall-clock limit, total resident memory of every process of the job, and
+   job: wall-clock limit, total memory (proportional set size) of every process of the job, and
    disk used by the working folder and ``/tmp``;
 3. when the job ends it kills every process the job left behind (in the sandbox:
    every process of the PID namespace but itself and the namespace's init), wipes
@@ -64,9 +64,10 @@ def _in_own_pid_namespace() -> bool:
     return os.getpid() == 2 and os.getppid() == 1
 
 
-def _not_dumpable() -> None:
+def _set_dumpable(flag: int) -> None:
+    """0: no process of the same user may read this one's memory or trace it."""
     with contextlib.suppress(Exception):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_DUMPABLE, flag, 0, 0, 0)
 
 
 # --- the child ----------------------------------------------------------------------
@@ -96,6 +97,7 @@ def _write_files(workdir: Path, files) -> None:
 def _child(config: dict, sender: int) -> None:
     from . import runner
 
+    _set_dumpable(1)  # so that the server's watchdog can read this process's memory use
     try:
         request = frames.read(0, MAX_REQUEST_BYTES)
     except frames.FrameError:
@@ -122,6 +124,7 @@ def _child(config: dict, sender: int) -> None:
             "timeout": float(request["timeout"]),
             "memory_mb": int(settings.memory_mb),
             "disk_mb": int(settings.disk_mb),
+            "processes": int(settings.processes),
         },
     )
     program = runner.Program.from_plain(request["program"])
@@ -131,13 +134,16 @@ def _child(config: dict, sender: int) -> None:
 # --- the watchdog ---------------------------------------------------------------------
 
 
-def _resident_bytes(pids) -> int:
-    page = os.sysconf("SC_PAGE_SIZE")
+def _memory_bytes(pids) -> int:
+    """Memory of the processes: proportional set sizes (shared pages split, not counted twice)."""
     total = 0
     for pid in pids:
         with contextlib.suppress(OSError, ValueError, IndexError):
-            with open(f"/proc/{pid}/statm", "rb") as file:
-                total += int(file.read().split()[1]) * page
+            with open(f"/proc/{pid}/smaps_rollup", "rb") as file:
+                for line in file:
+                    if line.startswith(b"Pss:"):
+                        total += int(line.split()[1]) * 1024
+                        break
     return total
 
 
@@ -246,12 +252,16 @@ def _supervise(config: dict, child: int, receiver: int) -> dict | None:
             break
         if now >= next_watch:
             next_watch = now + WATCH_INTERVAL
+            pids = _job_pids(child, sandboxed)
+            if sandboxed and start["processes"] and len(pids) > start["processes"]:
+                reason = "processes"  # RLIMIT_NPROC does not hold where the grader runs as root
+                break
             memory = start["memory_mb"] * 2**20
-            if memory and _resident_bytes(_job_pids(child, sandboxed)) > memory:
+            if memory and _memory_bytes(pids) > memory:
                 reason = "memory"
                 break
             disk = start["disk_mb"] * 2**20
-            if sandboxed and disk and _used_bytes((config["home_root"], "/tmp")) > disk:
+            if sandboxed and disk and _used_bytes((config["home_root"], "/tmp", "/dev/shm")) > disk:
                 reason = "disk"
                 break
     clean = _kill_job(child, sandboxed) if status is None or sandboxed else True
@@ -265,9 +275,10 @@ def _supervise(config: dict, child: int, receiver: int) -> dict | None:
     if start is not None:
         _wipe(Path(start["workdir"]))
     if sandboxed:
-        for item in Path("/tmp").iterdir():
-            if item.name != "matplotlib":
-                _wipe(item)
+        for folder in (Path("/tmp"), Path("/dev/shm")):
+            for item in folder.iterdir() if folder.is_dir() else ():
+                if item.name != "matplotlib":
+                    _wipe(item)
     end = {"m": "end", "reason": reason, "exit": None, "signal": None, "clean": clean}
     if status is not None and os.WIFEXITED(status):
         end["exit"] = os.WEXITSTATUS(status)
@@ -303,7 +314,7 @@ def serve(config: dict) -> None:
         importlib.import_module(name)
     if "matplotlib" in sys.modules:
         sys.modules["matplotlib"].use("Agg")
-    _not_dumpable()
+    _set_dumpable(0)
     if config["sandboxed"]:
         os.makedirs(config["home_root"], exist_ok=True)
     frames.write(_OUT, {"m": "ready", "pid": os.getpid(), "sandboxed": config["sandboxed"]})
