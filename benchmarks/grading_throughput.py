@@ -12,8 +12,14 @@ checks that both give every honest submission the same score, and prints the
 throughput ratio and the per-submission overhead of ``mmlcalc-grade`` over the
 time the learners' code itself takes (measured in the workers, ``--jobs 1``).
 
-Run:  python benchmarks/grading_throughput.py [--per-week N] [--jobs N]
-Target: at least 3 times stock nbgrader's throughput on a 2-core machine.
+Then the cost of isolation: the same batch graded with ``--isolation sandbox``
+(bubblewrap) and ``--isolation none`` (plain processes), warm reference cache,
+alternating A B A B... ``--rounds`` times, and the ratio of the medians.
+
+Run:  python benchmarks/grading_throughput.py [--per-week N] [--jobs N] [--rounds N]
+      python benchmarks/grading_throughput.py --isolation-only   (skips stock nbgrader)
+Targets: at least 3 times stock nbgrader's throughput on a 2-core machine; the
+sandbox costs at most 15% of throughput.
 """
 
 from __future__ import annotations
@@ -35,6 +41,8 @@ from course_harness import Course, assignment_ids  # noqa: E402 (needs the path 
 from grading_fixtures import write_honest_batch  # noqa: E402
 
 TARGET_RATIO = 3.0
+#: Largest acceptable loss of throughput from running notebooks in the sandbox.
+ISOLATION_BUDGET = 0.15
 
 
 def build_batch(root: Path, per_week: int, weeks: list[str]) -> dict[tuple[str, str], str]:
@@ -47,7 +55,7 @@ def build_batch(root: Path, per_week: int, weeks: list[str]) -> dict[tuple[str, 
 
 
 def grade_with_mmlcalc(
-    submitted: Path, out: Path, weeks: list[str], jobs: int, cache: Path
+    submitted: Path, out: Path, weeks: list[str], jobs: int, cache: Path, isolation: str = "auto"
 ) -> tuple[float, dict[tuple[str, str], float]]:
     """Run ``mmlcalc-grade`` once per week; ``(seconds, {(week, student): score})``."""
     scores, started = {}, time.perf_counter()
@@ -55,8 +63,8 @@ def grade_with_mmlcalc(
         subprocess.run(
             [sys.executable, "-m", "mmlcalc.grading", week, str(submitted), "--out",
              str(out / week), "--jobs", str(jobs), "--cache", str(cache), "--no-gradebook",
-             "--quiet"],
-            check=True, stdout=subprocess.DEVNULL,
+             "--quiet", "--isolation", isolation],
+            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         with (out / week / "grades.csv").open(newline="") as handle:
             for row in csv.DictReader(handle):
@@ -118,20 +126,59 @@ def learner_code_overhead(submitted: Path, weeks: list[str], cache: Path) -> tup
     )
 
 
+def isolation_cost(
+    submitted: Path, out: Path, weeks: list[str], jobs: int, cache: Path, rounds: int
+) -> tuple[float, float, bool]:
+    """``(median seconds sandboxed, median seconds plain, same scores)``, alternating runs."""
+    grade_with_mmlcalc(submitted, out / "warm", weeks, jobs, cache, "none")  # fills the cache
+    times = {"sandbox": [], "none": []}
+    scores = {}
+    for index in range(rounds):
+        for mode in ("sandbox", "none") if index % 2 == 0 else ("none", "sandbox"):
+            seconds, scores[mode] = grade_with_mmlcalc(
+                submitted, out / f"{mode}{index}", weeks, jobs, cache, mode
+            )
+            times[mode].append(seconds)
+    same = scores["sandbox"] == scores["none"]
+    return statistics.median(times["sandbox"]), statistics.median(times["none"]), same
+
+
+def report_isolation(n: int, sandboxed: float, plain: float, same: bool) -> bool:
+    cost = 1 - plain / sandboxed  # share of throughput lost: 1 - (n/sandboxed)/(n/plain)
+    verdict = "within" if cost <= ISOLATION_BUDGET else "over"
+    for label, seconds in (("none:   ", plain), ("sandbox:", sandboxed)):
+        rate = n / seconds
+        print(f"mmlcalc-grade --isolation {label} {seconds:7.1f} s  ({rate:5.2f} submissions/s)")
+    print(
+        f"isolation costs {100 * cost:.1f}% of throughput ({verdict} the budget of "
+        f"{100 * ISOLATION_BUDGET:.0f}%); scores {'identical' if same else 'DIFFER'}"
+    )
+    return same
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     weeks = assignment_ids()
     parser.add_argument("--per-week", type=int, default=max(6, -(-24 // max(1, len(weeks)))))
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each isolation mode")
+    parser.add_argument("--isolation-only", action="store_true", help="skip stock nbgrader")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="grading-benchmark-") as temporary:
         folder = Path(temporary)
         submitted = folder / "submitted"
         kinds = build_batch(submitted, args.per_week, weeks)
         print(f"{len(kinds)} submissions over {', '.join(weeks)} (correct, partly, blank)")
+        sandboxed, plain, same = isolation_cost(
+            submitted, folder / "isolation", weeks, args.jobs, folder / "cache", args.rounds
+        )
+        if not report_isolation(len(kinds), sandboxed, plain, same):
+            return 1
+        if args.isolation_only:
+            return 0
         stock_s, stock = grade_with_nbgrader(folder / "nbgrader", submitted, weeks)
         ours_s, ours = grade_with_mmlcalc(
-            submitted, folder / "out", weeks, args.jobs, folder / "cache"
+            submitted, folder / "out", weeks, args.jobs, folder / "cold-cache"
         )
         per_submission, code = learner_code_overhead(submitted, weeks, folder / "cache")
     differ = disagreements(ours, stock)
