@@ -393,8 +393,10 @@ def _quiet_standard_streams(settings: RunSettings) -> _CappedText:
     return capped
 
 
-# The built-ins the runner itself uses, kept before any notebook code can rebind them.
-_compile, _exec = builtins.compile, builtins.exec
+#: The built-ins that run notebook code, as they were before any notebook code ran;
+#: restored before every test chunk (a notebook that rebinds them to rewrite the tests
+#: changes nothing). ``_run_code`` holds them as default values, not module globals.
+_ORIGINAL_BUILTINS = {name: getattr(builtins, name) for name in ("compile", "exec", "eval")}
 
 
 def _display(*objects, **kwargs):
@@ -403,7 +405,14 @@ def _display(*objects, **kwargs):
         print(repr(obj))
 
 
-def _run_code(source: str, filename: str, namespace: dict, timeout: float):
+def _run_code(
+    source: str,
+    filename: str,
+    namespace: dict,
+    timeout: float,
+    _compile=builtins.compile,
+    _exec=builtins.exec,
+):
     """Run ``source`` in ``namespace`` under a time limit; return the error record or None."""
     try:
         signal.setitimer(signal.ITIMER_REAL, timeout)
@@ -450,6 +459,8 @@ def child_main(program, settings: RunSettings, connection) -> None:
     builtins.display = _display
 
     def install() -> None:
+        for name, original in _ORIGINAL_BUILTINS.items():
+            setattr(builtins, name, original)
         for name, function in recorder.functions().items():
             setattr(checks, name, function)
             namespace[name] = function

@@ -307,7 +307,7 @@ class WorkerServer:
             close_fds=True,
             start_new_session=True,
         )
-        self.splitter = frames.Splitter(zygote.MAX_MESSAGE_BYTES)
+        self.splitter = frames.Splitter(zygote.MAX_MESSAGE_BYTES + 1)
         self.pending: list[bytes] = []
         self.alive = True
         ready = self._next(time.monotonic() + START_TIMEOUT)
@@ -345,11 +345,18 @@ class WorkerServer:
                 self.kill()
                 return None
         payload = self.pending.pop(0)
+        origin, payload = payload[:1], payload[1:]
         try:
             message = json.loads(payload)
         except ValueError:
             return "garbage"
-        return message if isinstance(message, dict) else "garbage"
+        if not isinstance(message, dict):
+            return "garbage"
+        if origin == zygote.RELAYED and message.get("m") in ("ready", "end"):
+            return "garbage"  # a notebook forging the server's own messages
+        if origin not in (zygote.RELAYED, zygote.CONTROL):
+            return "garbage"
+        return message
 
     def run(self, program, settings, files, timeout: float):
         """Run one job; ``(messages, ending, code_seconds)`` as ``batch.run_worker`` returns."""

@@ -237,7 +237,7 @@ def _supervise(config: dict, child: int, receiver: int) -> dict | None:
                         start = json.loads(payload)
                         deadline = time.monotonic() + start["timeout"]
                         continue
-                    frames.write_raw(_OUT, payload)
+                    frames.write_raw(_OUT, RELAYED + payload)
         if status is None:
             pid, code = os.waitpid(child, os.WNOHANG)
             if pid:
@@ -290,6 +290,14 @@ def _supervise(config: dict, child: int, receiver: int) -> dict | None:
 
 # --- the server -------------------------------------------------------------------------
 
+#: First byte of every frame the server writes: its own (``ready``, ``end``) or relayed
+#: from a notebook's process, so that a notebook cannot forge the end of its job.
+CONTROL, RELAYED = b"Z", b"R"
+
+
+def _control(message: dict) -> None:
+    frames.write_raw(_OUT, CONTROL + json.dumps(message).encode())
+
 
 def _prepare_matplotlib(config: dict) -> None:
     """Give matplotlib a writable cache folder holding the grader's font list (no rebuild)."""
@@ -317,7 +325,7 @@ def serve(config: dict) -> None:
     _set_dumpable(0)
     if config["sandboxed"]:
         os.makedirs(config["home_root"], exist_ok=True)
-    frames.write(_OUT, {"m": "ready", "pid": os.getpid(), "sandboxed": config["sandboxed"]})
+    _control({"m": "ready", "pid": os.getpid(), "sandboxed": config["sandboxed"]})
     while True:
         receiver, sender = os.pipe()
         child = os.fork()
@@ -331,7 +339,7 @@ def serve(config: dict) -> None:
         end = _supervise(config, child, receiver)
         if end is None:
             return
-        frames.write(_OUT, end)
+        _control(end)
         if not end["clean"]:
             return  # processes survived the kill: the grader starts a new server
 
