@@ -179,6 +179,9 @@ def sandbox_command(protected=(), bwrap: str | None = None) -> ServerCommand:
         "--hostname",
         "grading-sandbox",
     ]
+    # the in-memory folders first: what is bound below stays visible even when it lies
+    # under /tmp or /home (a clone in /tmp, a virtual environment in a home folder)
+    args += ["--tmpfs", "/tmp", "--tmpfs", SANDBOX_HOME_ROOT]
     for path in SYSTEM_PATHS:
         if os.path.islink(path):
             args += ["--symlink", os.readlink(path), path]
@@ -196,13 +199,22 @@ def sandbox_command(protected=(), bwrap: str | None = None) -> ServerCommand:
         if any(_inside(path, s) for s in shown):
             cover = ["--tmpfs"] if path.is_dir() else ["--ro-bind", "/dev/null"]
             args += [*cover, str(path)]
-    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", SANDBOX_HOME_ROOT]
+    args += ["--proc", "/proc", "--dev", "/dev"]
     config = {
         "sandboxed": True,
         "preload": PRELOAD,
         "home": SANDBOX_HOME,
         "home_root": SANDBOX_HOME_ROOT,
         "mplconfigdir": "/tmp/matplotlib",
+        # top-level names under /tmp and /home that hold bound folders: never wiped
+        "keep": sorted(
+            {
+                p.relative_to(root).parts[0]
+                for p in shown
+                for root in (Path("/tmp"), Path("/home"))
+                if _inside(p, root) and p != root
+            }
+        ),
     }
     fontlist = _fontlist()
     if fontlist is not None:

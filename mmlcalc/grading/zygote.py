@@ -107,7 +107,7 @@ def _child(config: dict, sender: int) -> None:
     _close_grader_descriptors(keep=sender)
     if config["sandboxed"]:
         workdir = Path(config["home"])
-        workdir.mkdir(mode=0o700)
+        workdir.mkdir(mode=0o700, exist_ok=True)
     else:
         workdir = Path(tempfile.mkdtemp(prefix="mmlcalc-grade-"))
     _write_files(workdir, request["files"])
@@ -277,7 +277,7 @@ def _supervise(config: dict, child: int, receiver: int) -> dict | None:
     if sandboxed:
         for folder in (Path("/tmp"), Path("/dev/shm")):
             for item in folder.iterdir() if folder.is_dir() else ():
-                if item.name != "matplotlib":
+                if item.name != "matplotlib" and item.name not in config.get("keep", ()):
                     _wipe(item)
     end = {"m": "end", "reason": reason, "exit": None, "signal": None, "clean": clean}
     if status is not None and os.WIFEXITED(status):
