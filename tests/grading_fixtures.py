@@ -9,7 +9,12 @@ are edits of those.
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import csv
+import html
+import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -484,3 +489,26 @@ def write_honest_batch(root: Path, assignment_id: str, count: int) -> dict[str, 
         write_notebook(notebook, root / student / assignment_id / name)
         kinds[student] = kind
     return kinds
+
+
+# --- running the command and reading what it wrote ------------------------------------------
+
+
+def run_cli(*args) -> tuple[int, str, str]:
+    """``mmlcalc-grade`` in this process: (exit status, stdout, stderr)."""
+    from mmlcalc.grading.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = main([str(a) for a in args])
+    return status, out.getvalue(), err.getvalue()
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def page_text(path: Path) -> str:
+    """The text of an HTML page, tags removed and entities decoded."""
+    return html.unescape(re.sub(r"<[^>]+>", " ", path.read_text()))

@@ -12,11 +12,8 @@ timeout cases cost little.
 from __future__ import annotations
 
 import contextlib
-import csv
-import html
 import io
 import os
-import re
 import subprocess
 import sys
 import zipfile
@@ -39,6 +36,9 @@ from grading_fixtures import (
     W1_NAME,
     correct,
     master_of,
+    page_text,
+    read_csv,
+    run_cli,
     week1_cases,
     write_case,
     write_honest_batch,
@@ -47,7 +47,6 @@ from test_assignments import MUTATIONS
 
 from mmlcalc.grading import compare, runner
 from mmlcalc.grading.assignment import load_assignment
-from mmlcalc.grading.cli import main
 
 ASSIGNMENTS = assignment_ids()
 CASES = {case.student: case for case in week1_cases()}
@@ -55,23 +54,6 @@ W1_MUTATIONS = [m for m in MUTATIONS if m.assignment_id == W1]
 LIMITS = ["--cell-timeout", "2", "--timeout", "12", "--jobs", "2"]
 #: For batches without endless loops: room for a slow week on a busy machine.
 ROOMY = ["--cell-timeout", "30", "--timeout", "300", "--jobs", "2"]
-
-
-def run_cli(*args) -> tuple[int, str, str]:
-    """``mmlcalc-grade`` in this process: (exit status, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        status = main([str(a) for a in args])
-    return status, out.getvalue(), err.getvalue()
-
-
-def read_csv(path: Path) -> list[dict[str, str]]:
-    with path.open(newline="") as handle:
-        return list(csv.DictReader(handle))
-
-
-def page_text(path: Path) -> str:
-    return html.unescape(re.sub(r"<[^>]+>", " ", path.read_text()))
 
 
 @pytest.fixture(scope="module")

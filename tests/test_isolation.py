@@ -23,13 +23,9 @@ rest, on 2 cores); the module skips when less than 6 GiB of memory is available.
 from __future__ import annotations
 
 import contextlib
-import csv
 import hashlib
-import html
-import io
 import json
 import os
-import re
 import secrets
 import selectors
 import shutil
@@ -44,7 +40,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from course_harness import BEGIN_HIDDEN, END_HIDDEN, SOURCE, read_notebook, regions, write_notebook
-from grading_fixtures import W1, W1_NAME
+from grading_fixtures import W1, W1_NAME, page_text, read_csv, run_cli
 from hostile_submissions import (
     CASE_NAMES,
     HONEST,
@@ -61,7 +57,6 @@ from hostile_submissions import (
 
 from mmlcalc.grading import compare
 from mmlcalc.grading.assignment import load_assignment
-from mmlcalc.grading.cli import main
 
 LIMITS = ["--jobs", "2", "--timeout", "40", "--cell-timeout", "5", "--memory", "1024"]
 #: The longest the batch may take: the sleeping submission's 40 s, the rest beside it.
@@ -72,23 +67,6 @@ NEEDED_MEMORY = 6 * 2**30
 #: (the attacks write files of 60 and 64 MB).
 BIG_FILE = 50 * 2**20
 STEM = Path(W1_NAME).stem
-
-
-def run_cli(*args) -> tuple[int, str, str]:
-    """``mmlcalc-grade`` in this process: (exit status, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        status = main([str(a) for a in args])
-    return status, out.getvalue(), err.getvalue()
-
-
-def read_csv(path: Path) -> list[dict[str, str]]:
-    with path.open(newline="") as handle:
-        return list(csv.DictReader(handle))
-
-
-def page_text(path: Path) -> str:
-    return html.unescape(re.sub(r"<[^>]+>", " ", path.read_text()))
 
 
 def available_memory() -> int:
