@@ -300,6 +300,18 @@ def expect_own_work(
     for module_name in forbidden:
         module = importlib.import_module(module_name)
         files[inspect.getsourcefile(module)] = module_name
+    result, called = first_call_into(files, function, *args)
+    if called:
+        raise not_own_work(name, called)
+    return result
+
+
+def first_call_into(files: dict[str, str], function: Callable, *args):
+    """``(function(*args), first call into a watched file)``, watching every Python call.
+
+    ``files`` maps a source file to its module's name; the call found is named
+    ``"module.function"``, or None if ``function`` made no call into those files.
+    """
     called: list[str] = []
 
     def watch(frame, event, arg):
@@ -314,11 +326,12 @@ def expect_own_work(
         result = function(*args)
     finally:
         sys.setprofile(previous)
-    if called:
-        raise CheckFailed(
-            f"{name} calls {called[0]}: this task asks you to write the formula yourself."
-        )
-    return result
+    return result, (called[0] if called else None)
+
+
+def not_own_work(name: str, called: str) -> CheckFailed:
+    """The failure of :func:`expect_own_work`: ``name`` called ``called`` in the package."""
+    return CheckFailed(f"{name} calls {called}: this task asks you to write the formula yourself.")
 
 
 @dataclass(frozen=True)

@@ -38,8 +38,6 @@ from .runner import RunSettings
 MAX_NOTEBOOK_BYTES = 50 * 2**20
 #: Largest total size of the submission folder copied into the worker's folder.
 MAX_COPY_BYTES = 100 * 2**20
-#: Largest single message accepted from a worker.
-MAX_MESSAGE_BYTES = 64 * 2**20
 
 
 @dataclass(frozen=True)

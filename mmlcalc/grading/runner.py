@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import functools
 import importlib
 import io
 import json
@@ -194,6 +195,7 @@ class Recorder:
             name: getattr(checks, name)
             for name in ("expect", "expect_close", "expect_equal", "expect_array", "expect_number")
         }
+        self.first_call_into = checks.first_call_into
 
     def _real(self, name, *args, **kwargs):
         self.depth += 1
@@ -221,30 +223,33 @@ class Recorder:
             raise checks.CheckFailed(str(message))
 
     def expect_equal(self, got, expected, name="your answer", *, hint=None):
+        real = functools.partial(self._real, "expect_equal", got, expected, name, hint=hint)
         if self.depth:
-            return self._real("expect_equal", got, expected, name, hint=hint)
+            return real()
         record = {"kind": "equal", "name": str(name)[:MAX_TEXT], "got": to_plain(got)}
         if self.reference:
             record.update(expected=to_plain(expected), hint=None if hint is None else str(hint))
         self.records.append(record)
         if self.reference:  # the reference must pass its own tests
-            self._real("expect_equal", got, expected, name, hint=hint)
+            real()
         return None
 
     def expect_close(
         self, got, expected, name="your answer", *, rtol=1e-7, atol=1e-10, mistakes=None, hint=None
     ):
+        real = functools.partial(
+            self._real,
+            "expect_close",
+            got,
+            expected,
+            name,
+            rtol=rtol,
+            atol=atol,
+            mistakes=mistakes,
+            hint=hint,
+        )
         if self.depth:
-            return self._real(
-                "expect_close",
-                got,
-                expected,
-                name,
-                rtol=rtol,
-                atol=atol,
-                mistakes=mistakes,
-                hint=hint,
-            )
+            return real()
         record = {"kind": "close", "name": str(name)[:MAX_TEXT], "got": to_plain(got)}
         if self.reference:
             record.update(
@@ -255,17 +260,9 @@ class Recorder:
                 hint=None if hint is None else str(hint),
             )
         self.records.append(record)
-        if self.reference:
-            self._real(
-                "expect_close",
-                got,
-                expected,
-                name,
-                rtol=rtol,
-                atol=atol,
-                mistakes=mistakes,
-                hint=hint,
-            )
+        if self.reference:  # the reference must pass its own tests
+            real()
+        return None
 
     def expect_number(self, got, name="your answer"):
         if self.depth:
@@ -292,27 +289,12 @@ class Recorder:
             path = self.forbidden_files.get(module_name) or getattr(module, "__file__", None)
             if path:
                 files[path] = module_name
-        called: list[str] = []
-
-        def watch(frame, event, arg):
-            if event == "call" and not called:
-                module_name = files.get(frame.f_code.co_filename)
-                if module_name is not None:
-                    called.append(f"{module_name}.{frame.f_code.co_name}")
-
         record = {"kind": "own_work", "name": str(name)[:MAX_TEXT], "called": None}
         self.records.append(record)
-        previous = sys.getprofile()
-        sys.setprofile(watch)
-        try:
-            result = function(*args)
-        finally:
-            sys.setprofile(previous)
+        result, called = self.first_call_into(files, function, *args)
         if called:
-            record["called"] = called[0]
-            raise checks.CheckFailed(
-                f"{name} calls {called[0]}: this task asks you to write the formula yourself."
-            )
+            record["called"] = called
+            raise checks.not_own_work(name, called)
         return result
 
 
@@ -394,8 +376,9 @@ def _quiet_standard_streams(settings: RunSettings) -> _CappedText:
 
 
 #: The built-ins that run notebook code, as they were before any notebook code ran;
-#: restored before every test chunk (a notebook that rebinds them to rewrite the tests
-#: changes nothing). ``_run_code`` holds them as default values, not module globals.
+#: restored before every test chunk, so a notebook that rebinds them does not rewrite
+#: the tests. ``_run_code`` holds its own as default values; code in the notebook's
+#: process can still reach those (GRADING.md, threat model).
 _ORIGINAL_BUILTINS = {name: getattr(builtins, name) for name in ("compile", "exec", "eval")}
 
 
@@ -410,8 +393,8 @@ def _run_code(
     filename: str,
     namespace: dict,
     timeout: float,
-    _compile=builtins.compile,
-    _exec=builtins.exec,
+    _compile=_ORIGINAL_BUILTINS["compile"],
+    _exec=_ORIGINAL_BUILTINS["exec"],
 ):
     """Run ``source`` in ``namespace`` under a time limit; return the error record or None."""
     try:

@@ -26,6 +26,7 @@ job (the grader starts a new server).
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import ctypes
 import importlib
@@ -41,7 +42,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from . import frames
+from . import frames, runner
 
 #: Largest request (program + files) a child accepts, bytes.
 MAX_REQUEST_BYTES = 256 * 2**20
@@ -52,6 +53,9 @@ WATCH_INTERVAL = 0.05
 #: Highest file descriptor closed in the child (the learner must hold nothing of the grader's).
 _MAX_FD = 4096
 _PR_SET_DUMPABLE = 4
+#: In the sandbox: the in-memory folders, besides the working folder's, that a notebook
+#: can write to; counted in its disk limit and emptied after every job.
+SCRATCH = ("/tmp", "/dev/shm")
 #: The server's private copy of its stdout (fd 1 itself points at stderr, for stray prints).
 _OUT = 1
 
@@ -83,8 +87,6 @@ def _close_grader_descriptors(keep: int) -> None:
 
 
 def _write_files(workdir: Path, files) -> None:
-    import base64
-
     for relative, encoded in files:
         path = Path(relative)
         if path.is_absolute() or ".." in path.parts:
@@ -95,8 +97,6 @@ def _write_files(workdir: Path, files) -> None:
 
 
 def _child(config: dict, sender: int) -> None:
-    from . import runner
-
     _set_dumpable(1)  # so that the server's watchdog can read this process's memory use
     try:
         request = frames.read(0, MAX_REQUEST_BYTES)
@@ -164,28 +164,34 @@ def _used_bytes(paths) -> int:
     return total
 
 
-def _kill_job(child: int, sandboxed: bool) -> bool:
-    """Kill the child and everything it started; True when nothing is left."""
+def _kill_job(child: int, sandboxed: bool, status: int | None) -> tuple[bool, int | None]:
+    """Kill the child and everything it started; ``(nothing is left, the child's status)``.
+
+    ``status`` is the child's wait status if it was reaped already (its pid may then
+    belong to another process: it is not signalled again).
+    """
     if sandboxed and _in_own_pid_namespace():
         with contextlib.suppress(ProcessLookupError):
             os.kill(-1, signal.SIGKILL)
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(child, 0)
+        if status is None:
+            with contextlib.suppress(ChildProcessError):
+                _, status = os.waitpid(child, 0)
         for _ in range(400):  # orphans go to the namespace's init, which reaps them
             try:
                 os.kill(-1, signal.SIGKILL)
             except ProcessLookupError:
-                return True
+                return True, status
             time.sleep(0.005)
-        return False
-    for kill in (os.killpg, os.kill):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            kill(child, signal.SIGKILL)
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(child, 0)
+        return False, status
+    # the child leads its own process group (runner.child_main): kill what is left in it
     with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(child, signal.SIGKILL)  # subprocesses still in the group
-    return True
+        os.killpg(child, signal.SIGKILL)
+    if status is None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(child, signal.SIGKILL)  # before it made its group
+        with contextlib.suppress(ChildProcessError):
+            _, status = os.waitpid(child, 0)
+    return True, status
 
 
 def _wipe(path: Path) -> None:
@@ -207,6 +213,7 @@ def _wipe(path: Path) -> None:
 def _supervise(config: dict, child: int, receiver: int) -> dict | None:
     """Relay the child's frames, enforce the job's limits, clean up; the ``end`` frame."""
     sandboxed = config["sandboxed"]
+    writable = (os.path.dirname(config["home"]), *SCRATCH) if sandboxed else ()
     splitter = frames.Splitter(MAX_MESSAGE_BYTES)
     start = None
     deadline = next_watch = 0.0
@@ -261,13 +268,10 @@ def _supervise(config: dict, child: int, receiver: int) -> dict | None:
                 reason = "memory"
                 break
             disk = start["disk_mb"] * 2**20
-            if sandboxed and disk and _used_bytes((config["home_root"], "/tmp", "/dev/shm")) > disk:
+            if sandboxed and disk and _used_bytes(writable) > disk:
                 reason = "disk"
                 break
-    clean = _kill_job(child, sandboxed) if status is None or sandboxed else True
-    if status is None:
-        with contextlib.suppress(ChildProcessError):
-            _, status = os.waitpid(child, 0)
+    clean, status = _kill_job(child, sandboxed, status)
     os.close(receiver)
     if start is None and reason is None and status is not None:
         if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
@@ -275,7 +279,7 @@ def _supervise(config: dict, child: int, receiver: int) -> dict | None:
     if start is not None:
         _wipe(Path(start["workdir"]))
     if sandboxed:
-        for folder in (Path("/tmp"), Path("/dev/shm")):
+        for folder in map(Path, SCRATCH):
             for item in folder.iterdir() if folder.is_dir() else ():
                 if item.name != "matplotlib" and item.name not in config.get("keep", ()):
                     _wipe(item)
@@ -307,7 +311,7 @@ def _prepare_matplotlib(config: dict) -> None:
     os.makedirs(cache, exist_ok=True)
     fontlist = config.get("fontlist")
     if fontlist and os.path.exists(fontlist):
-        shutil.copyfile(fontlist, os.path.join(cache, os.path.basename(config["fontlist_name"])))
+        shutil.copyfile(fontlist, os.path.join(cache, os.path.basename(fontlist)))
     os.environ["MPLCONFIGDIR"] = cache
 
 
@@ -324,7 +328,7 @@ def serve(config: dict) -> None:
         sys.modules["matplotlib"].use("Agg")
     _set_dumpable(0)
     if config["sandboxed"]:
-        os.makedirs(config["home_root"], exist_ok=True)
+        os.makedirs(os.path.dirname(config["home"]), exist_ok=True)
     _control({"m": "ready", "pid": os.getpid(), "sandboxed": config["sandboxed"]})
     while True:
         receiver, sender = os.pipe()
