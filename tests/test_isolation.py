@@ -456,3 +456,44 @@ def test_no_process_and_no_big_file_is_left_behind(batch):
     assert batch.survivors == [], f"{len(batch.survivors)} processes of the fork bomb survived"
     assert batch.leftovers == []
     assert batch.new_big_files == set()
+
+
+# --- where the sandbox cannot run -------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_without_bubblewrap_grading_goes_on_and_names_what_is_not_enforced(tmp_path, monkeypatch):
+    """No ``bwrap`` on PATH: ``auto`` grades in plain processes with a warning, and the
+    same scores as the sandbox; ``sandbox`` refuses with exit status 2; ``none`` warns."""
+    from grading_fixtures import correct, replace_in_answer
+
+    master = week1_master()
+    good = correct(master)
+    wrong = replace_in_answer(good, "w1_central_difference", "/ (2 * h)", "/ h")
+    write_notebook(good, tmp_path / "in" / "alice.ipynb")
+    write_notebook(wrong, tmp_path / "in" / "carol.ipynb")
+    common = [W1, tmp_path / "in", "--cache", tmp_path / "cache", "--no-gradebook", *LIMITS]
+
+    status, _, err = run_cli(*common, "--out", tmp_path / "sandboxed", "--isolation", "sandbox")
+    assert status == 0 and "WITHOUT a sandbox" not in err
+    sandboxed = read_csv(tmp_path / "sandboxed" / "grades.csv")
+
+    empty = tmp_path / "no-bwrap"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    status, _, err = run_cli(*common, "--out", tmp_path / "refused", "--isolation", "sandbox")
+    assert status == 2
+    assert "bubblewrap (the bwrap command) is not installed" in err
+    assert "apt-get install bubblewrap" in err
+    assert not (tmp_path / "refused" / "grades.csv").exists()
+
+    for mode in ("auto", "none"):
+        status, _, err = run_cli(*common, "--out", tmp_path / mode, "--isolation", mode)
+        assert status == 0, err
+        assert "WITHOUT a sandbox" in err
+        for unenforced in ("private file system", "no network", "limits on processes"):
+            assert unenforced in err, (mode, unenforced)
+        assert "WITHOUT a sandbox" in page_text(tmp_path / mode / "report.html")
+        assert read_csv(tmp_path / mode / "grades.csv") == sandboxed
+    scores = {row["student_id"]: row["score"] for row in sandboxed}
+    assert scores == {"alice": "20", "carol": "17"}

@@ -201,7 +201,9 @@ def main(argv: list[str] | None = None) -> int:
         protected=protected_paths(source, submissions, out, cache, db_url),
     )
     try:
-        decision = sandbox.resolve(settings.isolation, settings.protected, settings.processes)
+        decision = sandbox.resolve(
+            settings.isolation, settings.protected, settings.processes, warn=False
+        )
     except sandbox.SandboxUnavailable as error:
         return fail(f"{error}. {sandbox.HOW_TO_SANDBOX}")
     report_notes = []

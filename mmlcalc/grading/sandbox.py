@@ -61,8 +61,7 @@ SERVER_ENVIRONMENT = {
     "OPENBLAS_NUM_THREADS": "1",
     "MKL_NUM_THREADS": "1",
 }
-#: Inside the sandbox: an in-memory /home holding the notebook's working folder.
-SANDBOX_HOME_ROOT = "/home"
+#: Inside the sandbox: the notebook's working folder, in an in-memory /home.
 SANDBOX_HOME = "/home/learner"
 #: System folders shown read-only in the sandbox (symbolic links are recreated as links).
 SYSTEM_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
@@ -181,7 +180,7 @@ def sandbox_command(protected=(), bwrap: str | None = None) -> ServerCommand:
     ]
     # the in-memory folders first: what is bound below stays visible even when it lies
     # under /tmp or /home (a clone in /tmp, a virtual environment in a home folder)
-    args += ["--tmpfs", "/tmp", "--tmpfs", SANDBOX_HOME_ROOT]
+    args += ["--tmpfs", "/tmp", "--tmpfs", str(Path(SANDBOX_HOME).parent)]
     for path in SYSTEM_PATHS:
         if os.path.islink(path):
             args += ["--symlink", os.readlink(path), path]
@@ -204,7 +203,6 @@ def sandbox_command(protected=(), bwrap: str | None = None) -> ServerCommand:
         "sandboxed": True,
         "preload": PRELOAD,
         "home": SANDBOX_HOME,
-        "home_root": SANDBOX_HOME_ROOT,
         "mplconfigdir": "/tmp/matplotlib",
         # top-level names under /tmp and /home that hold bound folders: never wiped
         "keep": sorted(
@@ -219,7 +217,7 @@ def sandbox_command(protected=(), bwrap: str | None = None) -> ServerCommand:
     fontlist = _fontlist()
     if fontlist is not None:
         args += ["--ro-bind", str(fontlist), f"/run/mmlcalc/{fontlist.name}"]
-        config.update(fontlist=f"/run/mmlcalc/{fontlist.name}", fontlist_name=fontlist.name)
+        config["fontlist"] = f"/run/mmlcalc/{fontlist.name}"
     environment = {
         **SERVER_ENVIRONMENT,
         "PATH": "/usr/local/bin:/usr/bin:/bin",
@@ -535,12 +533,14 @@ def _warning(why: str) -> str:
     )
 
 
-def resolve(isolation: str = "auto", protected=(), processes: int = 64) -> Decision:
+def resolve(isolation: str = "auto", protected=(), processes: int = 64, warn=True) -> Decision:
     """Decide (once per process and setting) whether notebooks run in the sandbox.
 
     ``"sandbox"`` raises :class:`SandboxUnavailable` when the sandbox cannot start;
-    ``"auto"`` falls back to plain processes with a warning; ``"none"`` warns too.
-    Starting a sandboxed server is the test: the server it starts is kept for use.
+    ``"auto"`` falls back to plain processes with a warning; ``"none"`` warns too
+    (a ``RuntimeWarning`` when the decision is made, unless ``warn`` is false: the
+    command prints ``Decision.warning`` itself). Starting a sandboxed server is the
+    test: the server it starts is kept for use.
     """
     if isolation not in ("auto", "sandbox", "none"):
         raise ValueError(f"isolation must be 'auto', 'sandbox' or 'none', not {isolation!r}")
@@ -554,29 +554,37 @@ def resolve(isolation: str = "auto", protected=(), processes: int = 64) -> Decis
             try:
                 if not sys.platform.startswith("linux"):
                     raise SandboxUnavailable(f"the sandbox needs Linux, this is {sys.platform}")
-                pool = WorkerPool(sandbox_command(protected), processes)
+                pool = _pool("sandbox", protected, processes)
                 pool.give_back(pool.take())  # starts one server: proof that it works
-                _pools[("sandbox", tuple(protected))] = pool
                 decision = Decision("sandbox")
             except (SandboxUnavailable, OSError) as error:
                 if isolation == "sandbox":
                     raise SandboxUnavailable(f"the sandbox cannot start: {error}") from None
                 decision = Decision("none", _warning(f"the sandbox cannot start: {error}"))
         _decisions[key] = decision
-        return decision
+    if warn and decision.warning:
+        warnings.warn(decision.warning, RuntimeWarning, stacklevel=2)
+    return decision
+
+
+def _pool_key(mode: str, protected, processes: int) -> tuple:
+    return (mode, tuple(protected) if mode == "sandbox" else (), processes)
+
+
+def _pool(mode: str, protected, processes: int) -> WorkerPool:
+    """The pool for these settings, made on first use (call it holding ``_registry_lock``)."""
+    key = _pool_key(mode, protected, processes)
+    if key not in _pools:
+        command = sandbox_command(protected) if mode == "sandbox" else plain_command()
+        _pools[key] = WorkerPool(command, processes)
+    return _pools[key]
 
 
 def pool_for(isolation: str = "auto", protected=(), processes: int = 64) -> WorkerPool:
-    """The pool of worker servers for these settings (a warning is issued if not sandboxed)."""
+    """The pool of worker servers for these settings (see :func:`resolve` for the warning)."""
     decision = resolve(isolation, protected, processes)
-    key = (decision.mode, tuple(protected) if decision.mode == "sandbox" else ())
     with _registry_lock:
-        if key not in _pools:
-            command = sandbox_command(protected) if decision.mode == "sandbox" else plain_command()
-            _pools[key] = WorkerPool(command, processes)
-            if decision.warning and isolation != "none":
-                warnings.warn(decision.warning, RuntimeWarning, stacklevel=2)
-        return _pools[key]
+        return _pool(decision.mode, protected, processes)
 
 
 def close_pools() -> None:
