@@ -26,6 +26,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from mmlcalc._arrays import as_vector
+
 __all__ = [
     "CLASSIFICATIONS",
     "classify_stationary_point",
@@ -44,20 +46,7 @@ CLASSIFICATIONS = ("minimum", "maximum", "saddle", "inconclusive")
 
 
 def _as_point(x) -> np.ndarray:
-    try:
-        point = np.asarray(x, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"the point x must be numbers, shape (n,), got {type(x).__name__}"
-        ) from None
-    if point.ndim != 1 or point.size == 0:
-        raise ValueError(
-            f"the point x must be a 1-D array of shape (n,) with n >= 1, got shape {point.shape}: "
-            "pass one point, for example np.array([1.0, 2.0])"
-        )
-    if not np.all(np.isfinite(point)):
-        raise ValueError(f"the point x must be finite, got {point}")
-    return point
+    return as_vector(x, "the point x", hint=": pass one point, for example np.array([1.0, 2.0])")
 
 
 def _check_function(f) -> None:

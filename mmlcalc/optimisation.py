@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mmlcalc._arrays import as_vector
 from mmlcalc.multivariate import gradient, hessian, jacobian
 
 __all__ = [
@@ -138,17 +139,7 @@ def _check_settings(tol: float, max_iter: int, bound: float) -> None:
 
 
 def _as_start(x0, name: str = "x0") -> np.ndarray:
-    try:
-        point = np.array(x0, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be numbers, shape (n,), got {type(x0).__name__}") from None
-    if point.ndim != 1 or point.size == 0:
-        raise ValueError(
-            f"{name} must be a 1-D array of shape (n,) with n >= 1, got shape {point.shape}"
-        )
-    if not np.all(np.isfinite(point)):
-        raise ValueError(f"{name} must be finite, got {point}")
-    return point
+    return as_vector(x0, name)
 
 
 # --- Newton-Raphson ------------------------------------------------------------------

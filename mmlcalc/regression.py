@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mmlcalc._arrays import as_vector
+
 __all__ = [
     "DescentPath",
     "chi_squared",
@@ -45,19 +47,7 @@ _ROOT_TWO_PI = np.sqrt(2.0 * np.pi)
 
 
 def _as_data(values, name: str) -> np.ndarray:
-    try:
-        array = np.asarray(values, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"{name} must be numbers, shape (m,), got {type(values).__name__}"
-        ) from None
-    if array.ndim != 1 or array.size == 0:
-        raise ValueError(
-            f"{name} must be a 1-D array of shape (m,) with m >= 1, got shape {array.shape}"
-        )
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} must be finite numbers (no nan or inf)")
-    return array
+    return as_vector(values, name, size="m", show=False)
 
 
 def _same_length(reference: np.ndarray, other: np.ndarray, names: str) -> None:
