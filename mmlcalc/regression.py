@@ -356,13 +356,28 @@ def chi_squared_gradient(
     p = _as_params(params)
     weights = _weights(uncertainty, y)
     residuals = y - np.asarray(model(x, p), dtype=float)
+    return _gradient(weights, residuals, _model_jacobian(model_jacobian, x, p))
+
+
+def _model_jacobian(model_jacobian: Callable, x: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """``model_jacobian(x, p)`` as floats, checked to have shape (m, n)."""
     jac = np.asarray(model_jacobian(x, p), dtype=float)
     if jac.shape != (x.size, p.size):
         raise ValueError(
             f"model_jacobian must return shape (m, n) = {(x.size, p.size)}, got {jac.shape}"
             + (": did you transpose it?" if jac.shape == (p.size, x.size) else "")
         )
+    return jac
+
+
+def _gradient(weights: np.ndarray, residuals: np.ndarray, jac: np.ndarray) -> np.ndarray:
+    """∂χ²/∂p = −2 (r / u²) · J, shape (n,)."""
     return -2.0 * (weights * residuals) @ jac
+
+
+def _curvature(weights: np.ndarray, jac: np.ndarray) -> np.ndarray:
+    """The diagonal of 2 Jᵀ W J: the curvature of χ² along each parameter, shape (n,)."""
+    return 2.0 * (weights[:, None] * jac**2).sum(axis=0)
 
 
 def curvature_scales(x, params, model_jacobian: Callable, uncertainty=None) -> np.ndarray:
@@ -398,10 +413,7 @@ def curvature_scales(x, params, model_jacobian: Callable, uncertainty=None) -> n
     x = _as_data(x, "x")
     p = _as_params(params)
     weights = _weights(uncertainty, x)
-    jac = np.asarray(model_jacobian(x, p), dtype=float)
-    if jac.shape != (x.size, p.size):
-        raise ValueError(f"model_jacobian must return shape {(x.size, p.size)}, got {jac.shape}")
-    curvature = 2.0 * (weights[:, None] * jac**2).sum(axis=0)
+    curvature = _curvature(weights, _model_jacobian(model_jacobian, x, p))
     if np.any(curvature <= 0):
         raise ValueError(
             "χ² does not change with some parameter here (zero curvature): start elsewhere"
@@ -523,21 +535,16 @@ def steepest_descent_fit(
     path, costs = [p.copy()], [float(np.sum(weights * r**2))]
     first = costs[0]
     status = "step cap reached"
-    shape = np.shape(model_jacobian(x, p))
-    if shape != (x.size, p.size):
-        raise ValueError(
-            f"model_jacobian must return shape (m, n) = {(x.size, p.size)}, got {shape}"
-            + (": did you transpose it?" if shape == (p.size, x.size) else "")
-        )
+    _model_jacobian(model_jacobian, x, p)  # a wrong shape is the caller's error, not divergence
     for _ in range(int(max_steps)):
         try:
             # far from the data the model's numbers over- or underflow: that is reported
             # as "diverged" below, not as a warning
             with np.errstate(all="ignore"):
                 jac = np.asarray(model_jacobian(x, p), dtype=float)
-                gradient = -2.0 * (weights * r) @ jac  # as chi_squared_gradient, shape (n,)
+                gradient = _gradient(weights, r, jac)  # as chi_squared_gradient
                 if rescale:  # s_j² = 1 / H_jj, as curvature_scales
-                    curvature = 2.0 * (weights[:, None] * jac**2).sum(axis=0)
+                    curvature = _curvature(weights, jac)
                     if np.any(curvature <= 0):
                         raise ValueError("zero curvature: the model has left the data")
                     s = 1.0 / np.sqrt(curvature)
