@@ -82,6 +82,11 @@ def _log_levels(values: np.ndarray, count: int = 12) -> np.ndarray:
     return np.geomspace(max(low, 1e-12) * 1.05, max(high, low * 10), count)
 
 
+def _error_bars(ax, x, y, uncertainty) -> None:
+    """The data as black points with their uncertainties (``uncertainty`` None: no bars)."""
+    ax.errorbar(x, y, yerr=uncertainty, fmt="o", color=PALETTE["black"], markersize=4, label="data")
+
+
 class LineFitScene(Scene):
     """Data with a line y = m x + c and its residual bars; the line's point on the χ² map.
 
@@ -109,15 +114,7 @@ class LineFitScene(Scene):
         if uncertainty is None:
             ax.plot(self.x, self.y, label="data", **{**ROLES["point"], "markersize": 5})
         else:
-            ax.errorbar(
-                self.x,
-                self.y,
-                yerr=uncertainty,
-                fmt="o",
-                color=PALETTE["black"],
-                markersize=4,
-                label="data",
-            )
+            _error_bars(ax, self.x, self.y, uncertainty)
         self.x_line = np.array(padded_limits(self.x, 0.04))
         ax.set_xlim(*self.x_line)
         ax.set_ylim(*padded_limits(self.y, 0.15))
@@ -290,15 +287,7 @@ class ChiSquaredDescentScene(Scene):
         mp.legend(loc="upper right", fontsize=8)
 
         ax = self.data_ax
-        ax.errorbar(
-            self.x,
-            self.y,
-            yerr=uncertainty,
-            fmt="o",
-            color=PALETTE["black"],
-            markersize=4,
-            label="data",
-        )
+        _error_bars(ax, self.x, self.y, uncertainty)
         self.x_curve = np.linspace(*padded_limits(self.x, 0.05), 300)
         if self.reference is not None:
             ax.plot(
