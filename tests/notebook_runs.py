@@ -8,6 +8,7 @@ later test reads the stored result.
 
 from __future__ import annotations
 
+import ast
 import atexit
 import re
 import shutil
@@ -67,6 +68,14 @@ def executed(path: Path) -> Run:
     return _RUNS[name]
 
 
+def executed_cleanly(path: Path) -> nbformat.NotebookNode:
+    """The executed notebook (once per session), for tests of its numbers: no cell may raise."""
+    notebook = executed(path).notebook
+    errors = [o for c in notebook.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    assert not errors, f"the lecture raised {errors[0].ename}: {errors[0].evalue}"
+    return notebook
+
+
 def cell_stdout(notebook, marker: str) -> str:
     """The printed output of the one code cell whose source contains ``marker``."""
     cells = [c for c in notebook.cells if c.cell_type == "code" and marker in c.source]
@@ -76,6 +85,26 @@ def cell_stdout(notebook, marker: str) -> str:
         for output in cells[0].outputs
         if output.output_type == "stream" and output.name == "stdout"
     )
+
+
+def run_cell(source: str, namespace: dict, filename: str = "<cell>"):
+    """Run a cell's code as Jupyter does; the value of its last expression (None if none)."""
+    tree = ast.parse(source)
+    last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+    exec(compile(tree, filename, "exec"), namespace)
+    if last is None:
+        return None
+    return eval(compile(ast.Expression(last.value), filename, "eval"), namespace)
+
+
+def check_name(source: str) -> str:
+    """The name a check cell gives its question: the third argument of ``check_answer``."""
+    call = next(
+        node
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "check_answer"
+    )
+    return ast.literal_eval(call.args[2])
 
 
 def numbers(text: str) -> list[float]:

@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-import ast
 import html
 import re
 import subprocess
@@ -27,7 +26,7 @@ import nbformat
 import notebook_runs
 import numpy as np
 import pytest
-from notebook_runs import Run, cell_stdout, numbers
+from notebook_runs import Run, cell_stdout, check_name, numbers, run_cell
 
 from mmlcalc.checks import Feedback, check_answer
 from mmlcalc.widgets import MultipleChoice
@@ -551,25 +550,6 @@ WEEK1_ANSWERS = {
     "p′(1) for p(x) = x³ sin x": 3 * np.sin(1.0) + np.cos(1.0),  # 3x² sin x + x³ cos x
     "the central difference of eˣ at 0 with h = 0.1": (np.exp(0.1) - np.exp(-0.1)) / 0.2,
 }
-
-
-def run_cell(source: str, namespace: dict):
-    """Run a cell's code and return the value of its last expression, as Jupyter shows it."""
-    tree = ast.parse(source)
-    last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
-    exec(compile(tree, "<cell>", "exec"), namespace)
-    if last is not None:
-        return eval(compile(ast.Expression(last.value), "<cell>", "eval"), namespace)
-    return None
-
-
-def check_name(source: str) -> str:
-    call = next(
-        node
-        for node in ast.walk(ast.parse(source))
-        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "check_answer"
-    )
-    return ast.literal_eval(call.args[2])
 
 
 def test_week1_check_cells_accept_the_right_answer_and_reject_a_wrong_one(week1):

@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import ast
 import html
 import re
 from pathlib import Path
@@ -21,7 +20,14 @@ import nbformat
 import notebook_runs
 import numpy as np
 import pytest
-from notebook_runs import cell_stdout, executed, grade_id, numbers
+from notebook_runs import (
+    cell_stdout,
+    check_name,
+    executed_cleanly,
+    grade_id,
+    numbers,
+    run_cell,
+)
 
 from mmlcalc.checks import Feedback, check_answer
 from mmlcalc.widgets import MultipleChoice
@@ -37,33 +43,24 @@ MASTER = ROOT / "source" / "week3" / "neural_network.ipynb"
 @pytest.fixture(scope="module")
 def lecture():
     """The lecture, executed once per session (shared with tests/test_notebooks.py)."""
-    run = executed(LECTURE)
-    errors = [
-        o for c in run.notebook.cells for o in c.get("outputs", []) if o.output_type == "error"
-    ]
-    assert not errors, f"the lecture raised {errors[0].ename}: {errors[0].evalue}"
-    return run.notebook
-
-
-def stdout(notebook, marker: str) -> str:
-    return cell_stdout(notebook, marker)
+    return executed_cleanly(LECTURE)
 
 
 def test_chain_rule_numbers(lecture):
-    lines = stdout(lecture, "dh_dt = J_g @ J_path").splitlines()
+    lines = cell_stdout(lecture, "dh_dt = J_g @ J_path").splitlines()
     product, numeric, exact = (float(line.rsplit("=", 1)[1]) for line in lines[1:4])
     # h(t) = 1 + sin² t on the unit circle over x² + 2y², so h'(1) = sin 2
     assert product == pytest.approx(np.sin(2.0), abs=1e-8)
     assert numeric == pytest.approx(np.sin(2.0), abs=1e-8)
     assert exact == pytest.approx(np.sin(2.0), abs=1e-8)
-    lines = stdout(lecture, "def polar").splitlines()
+    lines = cell_stdout(lecture, "def polar").splitlines()
     # h(r, θ) = r²(1 + sin² θ): ∂h/∂r = 2r(1 + sin² θ) = 5, ∂h/∂θ = r² sin 2θ = 2√3 at (2, π/6)
     for line in lines:
         np.testing.assert_allclose(numbers(line.split("=")[1]), [5.0, 2 * np.sqrt(3)], atol=2e-8)
 
 
 def test_sigmoid_and_layer_numbers(lecture):
-    lines = stdout(lecture, "def d_sigmoid").splitlines()
+    lines = cell_stdout(lecture, "def d_sigmoid").splitlines()
     z = np.array([-2.0, 0.0, 0.5, 3.0])
     s = 1 / (1 + np.exp(-z))
     values = [numbers(line.split("=", 1)[1]) for line in lines]  # the arrays after the "="
@@ -72,19 +69,19 @@ def test_sigmoid_and_layer_numbers(lecture):
     np.testing.assert_allclose(values[2], s * (1 - s), atol=5e-7)
     x = np.linspace(-1.0, 2.0, 4)
     np.testing.assert_allclose(values[3], 1 / (1 + np.exp(-(2 * x - 1))), atol=5e-5)
-    assert "matrix form equals the loop: True" in stdout(lecture, "by_hand = np.array(")
-    text = stdout(lecture, "from mmlcalc.neural import forward_pass")
+    assert "matrix form equals the loop: True" in cell_stdout(lecture, "by_hand = np.array(")
+    text = cell_stdout(lecture, "from mmlcalc.neural import forward_pass")
     assert "same output as our loop: True" in text and "did you transpose it?" in text
 
 
 def test_cost_backprop_and_gradient_check_numbers(lecture):
-    text = stdout(lecture, "def cost(outputs_L, Y)")
+    text = cell_stdout(lecture, "def cost(outputs_L, Y)")
     x = np.linspace(-1.0, 1.0, 41)
     assert f"cost of always answering 0: {np.sum(np.sin(np.pi * x) ** 2) / 82:.4f}" in text
-    assert "same gradients as our loop: True" in stdout(lecture, "package_backprop(weights")
-    for line in stdout(lecture, "def numeric_gradient_of").splitlines():
+    assert "same gradients as our loop: True" in cell_stdout(lecture, "package_backprop(weights")
+    for line in cell_stdout(lecture, "def numeric_gradient_of").splitlines():
         assert float(line.rsplit(" ", 1)[1]) < 1e-7  # the claim "about 1e-8 or better"
-    lines = stdout(lecture, "def backprop_forgetting_the_slope").splitlines()
+    lines = cell_stdout(lecture, "def backprop_forgetting_the_slope").splitlines()
     assert float(lines[0].rsplit(" ", 1)[1]) < 1e-7
     forgot = [float(line.rsplit(" ", 1)[1]) for line in lines[1:]]
     assert forgot[0] > 1e-2 and forgot[1] > 1e-2 and forgot[2] < 1e-7  # the output layer is right
@@ -95,10 +92,10 @@ def test_training_numbers(lecture):
 
     X, Y = target_curve("sine wave", 41)
     trainer = Trainer.new([1, 8, 1], X, Y, ["tanh", "identity"], 0.3, seed=0).run(1000)
-    lines = stdout(lecture, "for _ in range(1000)").splitlines()
+    lines = cell_stdout(lecture, "for _ in range(1000)").splitlines()
     for line, k in zip(lines, (0, 10, 100, 1000), strict=True):
         assert float(line.rsplit(" ", 1)[1]) == pytest.approx(trainer.history[k], abs=5e-6)
-    assert f"cost {trainer.history[-1]:.5f}" in stdout(lecture, "trainer.run(100).run(900)")
+    assert f"cost {trainer.history[-1]:.5f}" in cell_stdout(lecture, "trainer.run(100).run(900)")
 
 
 LECTURE_ANSWERS = {  # each check cell's right answer, worked out independently
@@ -112,25 +109,13 @@ LECTURE_ANSWERS = {  # each check cell's right answer, worked out independently
 }
 
 
-def run_cell(source: str, namespace: dict):
-    tree = ast.parse(source)
-    last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
-    exec(compile(tree, "<cell>", "exec"), namespace)
-    return eval(compile(ast.Expression(last.value), "<cell>", "eval"), namespace) if last else None
-
-
 def test_check_cells_accept_the_right_answer_and_reject_a_wrong_one():
     notebook = nbformat.read(LECTURE, as_version=4)
     cells = [c.source for c in notebook.cells if c.cell_type == "code"]
     checks = [s for s in cells if "check_answer(" in s and "import" not in s]
     names = set()
     for source in checks:
-        call = next(
-            n
-            for n in ast.walk(ast.parse(source))
-            if getattr(n, "func", None) and getattr(n.func, "id", "") == "check_answer"
-        )
-        name = ast.literal_eval(call.args[2])
+        name = check_name(source)
         names.add(name)
         right = LECTURE_ANSWERS[name]
         for answer, correct in ((right, True), (right + 1, False)):

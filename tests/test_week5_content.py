@@ -11,7 +11,6 @@ within the setup cell's time budget, not hang. One run in a real Jupyter kernel
 
 from __future__ import annotations
 
-import ast
 import re
 import time
 from pathlib import Path
@@ -20,6 +19,7 @@ import nbformat
 import numpy as np
 import pytest
 from nbclient import NotebookClient
+from notebook_runs import grade_id, run_cell
 
 from mmlcalc.checks import CheckFailed, Feedback, check_answer
 
@@ -98,24 +98,8 @@ def cells():
     return nbformat.read(str(MASTER), as_version=4).cells
 
 
-def grade_id(cell):
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-
-
 def without_markers(source: str) -> str:
     return "\n".join(line for line in source.splitlines() if "### " not in line)
-
-
-def run_cell(source: str, name: str, namespace: dict):
-    """Run a cell as Jupyter does; return the value of its last expression (None if none)."""
-    tree = ast.parse(source)
-    last = tree.body[-1] if tree.body and isinstance(tree.body[-1], ast.Expr) else None
-    if last is not None:
-        tree.body = tree.body[:-1]
-    exec(compile(tree, name, "exec"), namespace)
-    if last is None:
-        return None
-    return eval(compile(ast.Expression(last.value), name, "eval"), namespace)
 
 
 def run_assignment(replacements: dict[str, str] | None = None):
@@ -133,7 +117,7 @@ def run_assignment(replacements: dict[str, str] | None = None):
         meta = cell.metadata.get("nbgrader", {})
         start = time.perf_counter()
         try:
-            last_value = run_cell(without_markers(source), gid or "cell", namespace)
+            last_value = run_cell(without_markers(source), namespace, gid or "cell")
             error = None
         except Exception as caught:
             error = caught

@@ -21,7 +21,14 @@ import nbformat
 import notebook_runs
 import numpy as np
 import pytest
-from notebook_runs import cell_stdout, executed, grade_id, numbers
+from notebook_runs import (
+    cell_stdout,
+    check_name,
+    executed_cleanly,
+    grade_id,
+    numbers,
+    run_cell,
+)
 from scipy.optimize import curve_fit
 
 from mmlcalc.checks import Feedback, check_answer
@@ -60,26 +67,17 @@ def library_fit():
 @pytest.fixture(scope="module")
 def lecture():
     """The lecture, executed once per session (shared with tests/test_notebooks.py)."""
-    run = executed(LECTURE)
-    errors = [
-        o for c in run.notebook.cells for o in c.get("outputs", []) if o.output_type == "error"
-    ]
-    assert not errors, f"the lecture raised {errors[0].ename}: {errors[0].evalue}"
-    return run.notebook
-
-
-def stdout(notebook, marker: str) -> str:
-    return cell_stdout(notebook, marker)
+    return executed_cleanly(LECTURE)
 
 
 def test_chi_squared_of_the_guess_and_the_best_line(lecture):
     speed, dist = CARS["speed"], CARS["dist"]
-    text = stdout(lecture, "chi2_guess = np.sum(residuals**2)")
+    text = cell_stdout(lecture, "chi2_guess = np.sum(residuals**2)")
     assert f"{np.sum((dist - (3.0 * speed - 10.0)) ** 2):.1f} ft²" in text
     assert "χ² with uncertainties: 2.0" in text  # residuals [−0.5, 0, 2] / u = [−1, 0, 1]
     slope, intercept = np.polyfit(speed, dist, 1)
     best = np.sum((dist - np.polyval([slope, intercept], speed)) ** 2)
-    text = stdout(lecture, "chi2_best = np.sum(")
+    text = cell_stdout(lecture, "chi2_best = np.sum(")
     assert f"dist = {slope:.4f} · speed {intercept:+.4f} ft, χ² = {best:.1f} ft²" in text
     derivatives = numbers(text.splitlines()[1].split(":", 1)[1])
     assert all(abs(d) < 1e-8 * best for d in derivatives)  # both derivatives vanish
@@ -89,18 +87,18 @@ def test_chi_squared_of_the_guess_and_the_best_line(lecture):
 
 def test_galton_regression_slope(lecture):
     slope, intercept = np.polyfit(GALTON["midparentHeight"], GALTON["childHeight"], 1)
-    text = stdout(lecture, "galton_slope, galton_intercept = fit_line")
+    text = cell_stdout(lecture, "galton_slope, galton_intercept = fit_line")
     assert f"child ≈ {slope:.3f} · mid-parent {intercept:+.2f} in" in text
     assert f"children {3 * slope:.1f} in above" in text
 
 
 def test_histogram_and_gradient_numbers(lecture):
-    text = stdout(lecture, "counts, _ = np.histogram(sons, edges)")
+    text = cell_stdout(lecture, "counts, _ = np.histogram(sons, edges)")
     assert f"481 sons, mean {SONS.mean():.2f} in, standard deviation {SONS.std():.2f} in" in text
     x, y, u = sons_histogram()
     counts = np.rint(y * 481).astype(int)
     assert " ".join(map(str, counts)) in re.sub(r"\s+", " ", text)
-    text = stdout(lecture, "def chi2_gradient(params)")
+    text = cell_stdout(lecture, "def chi2_gradient(params)")
     chi2 = np.sum(((y - normal_density(x, 66.0, 4.0)) / u) ** 2)
     assert f"χ² at the start: {chi2:.1f}" in text
     formula, numeric = (numbers(line.split(":", 1)[1]) for line in text.splitlines()[1:3])
@@ -124,9 +122,9 @@ def test_histogram_and_gradient_numbers(lecture):
 
 def test_descent_numbers_and_the_step_size_limit(lecture):
     library, _covariance = library_fit()
-    text = stdout(lecture, "raw steepest descent, η = {eta}")
+    text = cell_stdout(lecture, "raw steepest descent, η = {eta}")
     assert f"μ = {library[0]:.4f} in, σ = {library[1]:.4f} in" in text
-    text = stdout(lecture, "eigenvalues = np.linalg.eigvalsh(H)")
+    text = cell_stdout(lecture, "eigenvalues = np.linalg.eigvalsh(H)")
     x, _y, u = sons_histogram()
     jac = np.stack(
         [
@@ -143,7 +141,7 @@ def test_descent_numbers_and_the_step_size_limit(lecture):
     lines = [line for line in text.splitlines() if line.startswith("η =")]
     assert "χ² = 17.96" in lines[0] and "χ² = 17.96" in lines[1]
     assert "lost" in lines[2] and float(lines[3].rsplit("=", 1)[1]) > 400  # the plateau
-    text = stdout(lecture, "rho = H[0, 1] / np.sqrt(")
+    text = cell_stdout(lecture, "rho = H[0, 1] / np.sqrt(")
     rho = hessian[0, 1] / np.sqrt(hessian[0, 0] * hessian[1, 1])
     assert f"coupling ρ at the answer = {rho:.3f}" in text
     steps = int(re.search(r"η = 1: (\d+) steps", text).group(1))
@@ -152,7 +150,7 @@ def test_descent_numbers_and_the_step_size_limit(lecture):
 
 def test_library_comparison(lecture):
     library, covariance = library_fit()
-    text = stdout(lecture, "standard_errors = np.sqrt(")
+    text = cell_stdout(lecture, "standard_errors = np.sqrt(")
     assert f"curve_fit:        μ = {library[0]:.6f} in, σ = {library[1]:.6f} in" in text
     difference = numbers(text.splitlines()[2].split(":", 1)[1])[0]
     assert difference < 1e-5  # the prose: "about a millionth of an inch"
@@ -209,24 +207,6 @@ WEEK6_ANSWERS = {
     "the largest stable η": 0.005,
     "the degrees of freedom": 18,
 }
-
-
-def run_cell(source: str, namespace: dict):
-    tree = ast.parse(source)
-    last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
-    exec(compile(tree, "<cell>", "exec"), namespace)
-    if last is not None:
-        return eval(compile(ast.Expression(last.value), "<cell>", "eval"), namespace)
-    return None
-
-
-def check_name(source: str) -> str:
-    call = next(
-        node
-        for node in ast.walk(ast.parse(source))
-        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "check_answer"
-    )
-    return ast.literal_eval(call.args[2])
 
 
 def lecture_sources():
