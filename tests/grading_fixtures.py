@@ -512,3 +512,22 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 def page_text(path: Path) -> str:
     """The text of an HTML page, tags removed and entities decoded."""
     return html.unescape(re.sub(r"<[^>]+>", " ", path.read_text()))
+
+
+class Week1Outputs:
+    """Read back what ``mmlcalc-grade week1 ... --out self.out`` wrote (a mixin for batches)."""
+
+    out: Path
+
+    def grades(self) -> dict[str, dict[str, str]]:
+        return {row["student_id"]: row for row in read_csv(self.out / "grades.csv")}
+
+    def results(self, student: str) -> dict[str, dict[str, str]]:
+        return {
+            row["grade_id"]: row
+            for row in read_csv(self.out / "results.csv")
+            if row["student_id"] == student
+        }
+
+    def feedback(self, student: str) -> Path:
+        return self.out / "feedback" / student / W1 / W1_NAME.replace(".ipynb", ".html")

@@ -34,6 +34,7 @@ from course_harness import (
 from grading_fixtures import (
     W1,
     W1_NAME,
+    Week1Outputs,
     correct,
     master_of,
     page_text,
@@ -62,7 +63,7 @@ def cache(tmp_path_factory) -> Path:
 
 
 @dataclass
-class Batch:
+class Batch(Week1Outputs):
     root: Path
     out: Path
     again: Path
@@ -70,19 +71,6 @@ class Batch:
     status: int
     again_status: int
     stdout: str
-
-    def grades(self) -> dict[str, dict[str, str]]:
-        return {row["student_id"]: row for row in read_csv(self.out / "grades.csv")}
-
-    def results(self, student: str) -> dict[str, dict[str, str]]:
-        return {
-            row["grade_id"]: row
-            for row in read_csv(self.out / "results.csv")
-            if row["student_id"] == student
-        }
-
-    def feedback(self, student: str) -> Path:
-        return self.out / "feedback" / student / W1 / W1_NAME.replace(".ipynb", ".html")
 
 
 @pytest.fixture(scope="module")

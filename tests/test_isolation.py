@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from course_harness import BEGIN_HIDDEN, END_HIDDEN, SOURCE, read_notebook, regions, write_notebook
-from grading_fixtures import W1, W1_NAME, page_text, read_csv, run_cli
+from grading_fixtures import W1, W1_NAME, Week1Outputs, page_text, read_csv, run_cli
 from hostile_submissions import (
     CASE_NAMES,
     HONEST,
@@ -198,7 +198,7 @@ def remove_leftovers(targets: Targets) -> None:
 
 
 @dataclass
-class Batch:
+class Batch(Week1Outputs):
     targets: Targets
     cases: dict[str, HostileCase]
     root: Path
@@ -213,19 +213,6 @@ class Batch:
     leftovers: list[str]
     new_big_files: set[str]
     points: dict[str, float] = field(default_factory=dict)
-
-    def grades(self) -> dict[str, dict[str, str]]:
-        return {row["student_id"]: row for row in read_csv(self.out / "grades.csv")}
-
-    def results(self, student: str) -> dict[str, dict[str, str]]:
-        return {
-            row["grade_id"]: row
-            for row in read_csv(self.out / "results.csv")
-            if row["student_id"] == student
-        }
-
-    def feedback(self, student: str) -> Path:
-        return self.out / "feedback" / student / W1 / f"{STEM}.html"
 
 
 @pytest.fixture(scope="module")
