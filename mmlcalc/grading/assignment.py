@@ -158,7 +158,7 @@ def parse_master(path: Path) -> MasterNotebook:
             answers.append(gid)
         elif meta.get("locked") and gid is not None:
             locked[gid] = source
-        reference_cells.append((gid or f"cell {index + 1}", without_magics(source)))
+        reference_cells.append((gid or str(index + 1), without_magics(source)))
     if not tests:
         raise AssignmentError(f"the master {path} has no test cell (grade: true with points)")
     return MasterNotebook(
@@ -212,7 +212,7 @@ def build_program(master: MasterNotebook, notebook) -> BuiltProgram:
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
         gid = cell_grade_id(cell)
-        label = gid or f"cell {index + 1}"
+        label = gid or str(index + 1)  # "the cell 12", "the cell w1_setup"
         if gid is not None:
             counts[gid] = counts.get(gid, 0) + 1
             if gid in test_ids:
