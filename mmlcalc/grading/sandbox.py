@@ -31,6 +31,7 @@ from __future__ import annotations
 import atexit
 import base64
 import contextlib
+import itertools
 import json
 import os
 import select
@@ -204,12 +205,12 @@ def sandbox_command(protected=(), bwrap: str | None = None) -> ServerCommand:
         "preload": PRELOAD,
         "home": SANDBOX_HOME,
         "mplconfigdir": "/tmp/matplotlib",
-        # top-level names under /tmp and /home that hold bound folders: never wiped
+        # top-level names in the scratch folders that hold bound folders: never wiped
         "keep": sorted(
             {
                 p.relative_to(root).parts[0]
                 for p in shown
-                for root in (Path("/tmp"), Path("/home"))
+                for root in map(Path, zygote.SCRATCH)
                 if _inside(p, root) and p != root
             }
         ),
@@ -268,14 +269,13 @@ class PidsCgroup:
     namespace, so a grader run as root caps a sandbox's processes this way.
     """
 
-    _count = 0
+    _numbers = itertools.count(1)  # next() is atomic: servers start from several threads
 
     def __init__(self, limit: int):
         parent = _pids_cgroup_parent()
         if parent is None:
             raise OSError("no writable pids cgroup")
-        PidsCgroup._count += 1
-        self.folder = parent / f"mmlcalc-grade-{os.getpid()}-{PidsCgroup._count}"
+        self.folder = parent / f"mmlcalc-grade-{os.getpid()}-{next(PidsCgroup._numbers)}"
         self.folder.mkdir()
         (self.folder / "pids.max").write_text(str(limit))
 
