@@ -70,8 +70,12 @@ class MasterNotebook:
                 out.append(Chunk(test.grade_id, True, test.hidden))
         return tuple(out)
 
+    def setup_cells(self) -> tuple[tuple[str, str], ...]:
+        """The locked cells, run before the tests in the test process (imports, test helpers)."""
+        return tuple((gid, without_magics(source)) for gid, source in self.locked.items())
+
     def reference_program(self) -> Program:
-        return Program(self.reference_cells, self.chunks())
+        return Program(self.reference_cells, self.chunks(), self.setup_cells())
 
 
 @dataclass(frozen=True)
@@ -243,4 +247,4 @@ def build_program(master: MasterNotebook, notebook) -> BuiltProgram:
             "answer cells not found by their nbgrader id (deleted, or metadata removed; "
             "code in unmarked cells still counts): " + ", ".join(absent)
         )
-    return BuiltProgram(Program(tuple(cells), master.chunks()), notes)
+    return BuiltProgram(Program(tuple(cells), master.chunks(), master.setup_cells()), notes)

@@ -29,7 +29,7 @@ from pathlib import Path
 import nbformat
 import numpy as np
 
-from . import compare, runner, sandbox
+from . import compare, pools, remote, runner, tester
 from .assignment import AssignmentError, MasterNotebook, build_program
 from .compare import TestResult
 from .runner import RunSettings
@@ -145,18 +145,21 @@ def submission_files(job: SubmissionJob) -> list[tuple[str, bytes]]:
     return files
 
 
-def run_worker(program, settings: RunSettings, timeout: float, files=()):
-    """Run ``program`` in a fresh notebook process; return ``(messages, ending, code_seconds)``.
+def run_worker(program, settings: RunSettings, timeout: float, files=(), folder=None):
+    """Grade with ``program``: return ``(messages, ending, code_seconds)``.
 
-    ``files`` (``(relative path, bytes)`` pairs) are written into the process's new
-    working folder. ``ending`` is ``"done"``, ``"timeout"`` or ``"crashed: <why>"``.
-    The process is forked by a worker server of the pool that ``settings.isolation``
-    selects (:func:`mmlcalc.grading.sandbox.pool_for`).
+    The notebook's cells run in a fresh notebook process, forked by a worker server
+    (usually sandboxed); the tests run in a test process that calls into it
+    (:mod:`mmlcalc.grading.tester`), with the master's ``folder``'s support files.
+    ``files`` (``(relative path, bytes)`` pairs) are written into the notebook
+    process's new working folder. ``ending`` is ``"done"``, ``"timeout"`` or
+    ``"crashed: <why>"``. The pool is the one ``settings.isolation`` selects
+    (:func:`mmlcalc.grading.pools.pool_for`).
     """
     if not settings.cpu_seconds:
         settings = replace(settings, cpu_seconds=int(timeout) + 1)
-    pool = sandbox.pool_for(settings.isolation, settings.protected, settings.processes)
-    return pool.run(program, settings, list(files), timeout)
+    pool = pools.pool_for(settings.isolation, settings.protected, settings.processes)
+    return pool.run(program, settings, list(files), timeout, folder)
 
 
 def grade_submission(job: SubmissionJob) -> SubmissionResult:
@@ -178,7 +181,8 @@ def grade_submission(job: SubmissionJob) -> SubmissionResult:
     except OSError as error:
         return _ungraded(job, "invalid-notebook", f"the submission cannot be read: {error}")
     settings = replace(job.settings, mode="learner")
-    messages, ending, code_seconds = run_worker(built.program, settings, job.timeout, files)
+    folder = str(Path(job.master.path).parent)
+    messages, ending, code_seconds = run_worker(built.program, settings, job.timeout, files, folder)
     notes = [*job.notes, *read_notes, *built.notes]
     chunks = {}
     for message in messages:
@@ -230,7 +234,7 @@ def grade_submission(job: SubmissionJob) -> SubmissionResult:
 
 def _reference_key(master: MasterNotebook, settings: RunSettings) -> str:
     digest = hashlib.sha256(master.sha256.encode())
-    for module in (runner, compare, runner.checks):
+    for module in (runner, compare, runner.checks, tester, remote):
         digest.update(Path(module.__file__).read_bytes())
     digest.update(f"{np.__version__}|{platform.python_version()}|{settings.seed}".encode())
     return digest.hexdigest()[:32]
@@ -254,15 +258,17 @@ def reference_records(
         if item.is_file()
     ]
     settings = replace(settings, mode="reference")
-    messages, ending, _ = run_worker(master.reference_program(), settings, timeout, files)
+    folder = str(Path(master.path).parent)
+    messages, ending, _ = run_worker(master.reference_program(), settings, timeout, files, folder)
     where = f"the reference solution {master.path}"
     if ending != "done":
         raise AssignmentError(f"{where} did not finish: {ending}")
     for message in messages:
-        if message.get("m") == "cell" and message.get("error"):
+        if message.get("m") in ("cell", "setup") and message.get("error"):
             error = message["error"]
+            place = "" if message["m"] == "cell" else " (run with the tests)"
             raise AssignmentError(
-                f"{where}: the cell {message.get('label')} raised "
+                f"{where}: the cell {message.get('label')}{place} raised "
                 f"{error.get('type')}: {error.get('message')}"
             )
     chunks = [m for m in messages if m.get("m") == "chunk"]

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import mmlcalc
 
-from . import sandbox
+from . import pools, sandbox
 from .assignment import AssignmentError, load_assignment
 from .batch import SubmissionJob, reference_records, run_batch
 from .outputs import summarise, write_csvs, write_feedback, write_gradebook, write_report
@@ -201,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         protected=protected_paths(source, submissions, out, cache, db_url),
     )
     try:
-        decision = sandbox.resolve(
+        decision = pools.resolve(
             settings.isolation, settings.protected, settings.processes, warn=False
         )
     except sandbox.SandboxUnavailable as error:

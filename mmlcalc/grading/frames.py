@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import struct
+import time
 
 HEADER = struct.Struct(">I")
 
@@ -96,14 +98,28 @@ class Splitter:
         return bool(self.buffer)
 
 
-class FrameConnection:
-    """The ``send_bytes``/``close`` of a multiprocessing connection, over a raw pipe."""
+class FrameReader:
+    """Frames from a pipe, each read within a time limit (``select``; the pipe stays blocking)."""
 
-    def __init__(self, fd: int):
+    def __init__(self, fd: int, limit: int):
         self.fd = fd
+        self.splitter = Splitter(limit)
+        self.pending: list[bytes] = []
 
-    def send_bytes(self, data: bytes) -> None:
-        write_raw(self.fd, data)
+    def next(self, deadline: float, step: float = 1.0):
+        """The next frame's payload; ``"timeout"`` at ``deadline``; None at end of stream.
 
-    def close(self) -> None:
-        os.close(self.fd)
+        Waits at most ``step`` seconds at a time. Raises :class:`FrameError` on garbage.
+        """
+        while not self.pending:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return "timeout"
+            readable, _, _ = select.select([self.fd], [], [], min(left, step))
+            if not readable:
+                continue
+            data = os.read(self.fd, 1 << 20)
+            if not data:
+                return None
+            self.pending.extend(self.splitter.feed(data))
+        return self.pending.pop(0)

@@ -42,10 +42,8 @@ import numpy as np
 import mmlcalc
 import mmlcalc.checks as checks
 
-#: The largest array (number of values) sent back; bigger ones are described only.
-MAX_VALUES = 1_000_000
-#: Longest text kept from a string answer or a message.
-MAX_TEXT = 2_000
+from . import frames, remote
+
 #: Environment variables the notebook's process keeps (everything else is dropped).
 KEPT_ENVIRONMENT = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "USER", "LOGNAME")
 
@@ -81,15 +79,22 @@ class Chunk:
 
 @dataclass(frozen=True)
 class Program:
-    """What a worker runs: phase-1 cells ``(label, source)``, then the test chunks."""
+    """What grading runs: the notebook's cells ``(label, source)``, then the master's tests.
+
+    ``cells`` run in the notebook's process; ``setup`` (the master's locked cells:
+    imports and test helpers) and ``chunks`` run in the test process
+    (:mod:`mmlcalc.grading.tester`).
+    """
 
     cells: tuple[tuple[str, str], ...]
     chunks: tuple[Chunk, ...]
+    setup: tuple[tuple[str, str], ...] = ()
 
     def to_plain(self) -> dict:
         return {
             "cells": [list(cell) for cell in self.cells],
             "chunks": [[c.grade_id, c.hidden, c.source] for c in self.chunks],
+            "setup": [list(cell) for cell in self.setup],
         }
 
     @classmethod
@@ -97,70 +102,12 @@ class Program:
         return cls(
             tuple((str(label), str(source)) for label, source in data["cells"]),
             tuple(Chunk(str(g), bool(h), str(source)) for g, h, source in data["chunks"]),
+            tuple((str(label), str(source)) for label, source in data.get("setup", ())),
         )
 
 
 class CellTimeout(BaseException):
     """Raised in the worker when a cell runs past its time limit."""
-
-
-# --- plain data -------------------------------------------------------------------
-
-
-def to_plain(value) -> dict:
-    """A JSON-able description of ``value``: numbers, arrays as flat lists, text, None, bools.
-
-    Uses ``type(value)`` (which a learner's object cannot fake) and converts
-    subclasses of the built-in types to the built-in type itself.
-    """
-    kind = type(value)
-    try:
-        if value is None:
-            return {"t": "none"}
-        if issubclass(kind, (bool, np.bool_)):
-            return {"t": "bool", "v": bool(value is True or value is np.True_)}
-        if issubclass(kind, str):
-            text = str.__str__(value)
-            return {"t": "str", "v": text[:MAX_TEXT], "len": len(text)}
-        if issubclass(kind, int):
-            number = int.__index__(value)
-            if number.bit_length() > 4000:
-                return {"t": "other", "type": "int", "numeric": None}
-            return {"t": "int", "v": number}
-        if issubclass(kind, float):
-            return {"t": "float", "v": float.__float__(value)}
-        if issubclass(kind, (np.integer, np.floating)):
-            return {"t": "float", "v": float(np.asarray(value, dtype=float))}
-        if issubclass(kind, np.ndarray):
-            return _array_record("array", value)
-        if issubclass(kind, (list, tuple)):
-            name = "list" if issubclass(kind, list) else "tuple"
-            record = _array_record(name, value)
-            record["len"] = (list.__len__ if name == "list" else tuple.__len__)(value)
-            return record
-        if callable(value):
-            return {"t": "callable", "name": str(getattr(kind, "__name__", "function"))[:100]}
-        record = _array_record("other", value)
-        record["type"] = str(kind.__name__)[:100]
-        return record
-    except CellTimeout:
-        raise
-    except BaseException:
-        return {"t": "other", "type": str(getattr(kind, "__name__", "object"))[:100], "bad": True}
-
-
-def _array_record(tag: str, value) -> dict:
-    try:
-        array = np.asarray(value, dtype=float)
-    except CellTimeout:
-        raise
-    except BaseException:
-        shape = list(np.shape(value)) if tag == "array" else None
-        return {"t": tag, "bad": True, "shape": shape}
-    array = np.ndarray.view(array, np.ndarray)
-    if array.size > MAX_VALUES:
-        return {"t": tag, "bad": True, "shape": list(array.shape), "huge": True}
-    return {"t": tag, "shape": list(array.shape), "data": np.ndarray.tolist(array.ravel())}
 
 
 def error_record(error: BaseException, cell_timeout: float) -> dict:
@@ -172,130 +119,6 @@ def error_record(error: BaseException, cell_timeout: float) -> dict:
     except BaseException:
         message = ""
     return {"type": type(error).__name__[:100], "message": message[:300]}
-
-
-# --- the recording check helpers ----------------------------------------------------
-
-
-class Recorder:
-    """Replacements for the ``expect*`` helpers that append plain-data records.
-
-    In learner mode only the learner's values are kept; ``expect_close`` never
-    raises (the grader compares). In reference mode the arguments (expected value,
-    tolerances, known mistakes, hint) are kept too and the real helper runs as
-    well, so a reference that fails its own test is noticed.
-    """
-
-    def __init__(self, reference: bool, forbidden_files: dict[str, str]):
-        self.reference = reference
-        self.records: list[dict] = []
-        self.forbidden_files = forbidden_files
-        self.depth = 0  # > 0 while a real helper runs (it calls the others: do not record those)
-        self.real = {
-            name: getattr(checks, name)
-            for name in ("expect", "expect_close", "expect_equal", "expect_array", "expect_number")
-        }
-        self.first_call_into = checks.first_call_into
-
-    def _real(self, name, *args, **kwargs):
-        self.depth += 1
-        try:
-            return self.real[name](*args, **kwargs)
-        finally:
-            self.depth -= 1
-
-    def functions(self) -> dict:
-        return {
-            "expect": self.expect,
-            "expect_close": self.expect_close,
-            "expect_equal": self.expect_equal,
-            "expect_array": self.expect_array,
-            "expect_number": self.expect_number,
-            "expect_own_work": self.expect_own_work,
-        }
-
-    def expect(self, condition, message=""):
-        if self.depth:
-            return self._real("expect", condition, message)
-        ok = bool(condition)
-        self.records.append({"kind": "expect", "ok": ok, "message": str(message)[:MAX_TEXT]})
-        if not ok:
-            raise checks.CheckFailed(str(message))
-
-    def expect_equal(self, got, expected, name="your answer", *, hint=None):
-        real = functools.partial(self._real, "expect_equal", got, expected, name, hint=hint)
-        if self.depth:
-            return real()
-        record = {"kind": "equal", "name": str(name)[:MAX_TEXT], "got": to_plain(got)}
-        if self.reference:
-            record.update(expected=to_plain(expected), hint=None if hint is None else str(hint))
-        self.records.append(record)
-        if self.reference:  # the reference must pass its own tests
-            real()
-        return None
-
-    def expect_close(
-        self, got, expected, name="your answer", *, rtol=1e-7, atol=1e-10, mistakes=None, hint=None
-    ):
-        real = functools.partial(
-            self._real,
-            "expect_close",
-            got,
-            expected,
-            name,
-            rtol=rtol,
-            atol=atol,
-            mistakes=mistakes,
-            hint=hint,
-        )
-        if self.depth:
-            return real()
-        record = {"kind": "close", "name": str(name)[:MAX_TEXT], "got": to_plain(got)}
-        if self.reference:
-            record.update(
-                expected=to_plain(expected),
-                rtol=float(rtol),
-                atol=float(atol),
-                mistakes=[[str(k), to_plain(v)] for k, v in (mistakes or {}).items()],
-                hint=None if hint is None else str(hint),
-            )
-        self.records.append(record)
-        if self.reference:  # the reference must pass its own tests
-            real()
-        return None
-
-    def expect_number(self, got, name="your answer"):
-        if self.depth:
-            return self._real("expect_number", got, name)
-        self.records.append({"kind": "number", "name": str(name)[:MAX_TEXT], "got": to_plain(got)})
-        return self._real("expect_number", got, name)
-
-    def expect_array(self, got, shape, name="your answer"):
-        if self.depth:
-            return self._real("expect_array", got, shape, name)
-        record = {"kind": "array", "name": str(name)[:MAX_TEXT], "got": to_plain(got)}
-        if self.reference:
-            record["shape"] = [int(n) for n in shape]
-        self.records.append(record)
-        return self._real("expect_array", got, shape, name)
-
-    def expect_own_work(self, function, *args, name=None, forbidden=("mmlcalc.calculus",)):
-        name = name or getattr(function, "__name__", "your function")
-        files = {}
-        for module_name in forbidden:
-            # imported before the watch starts (as the real helper does), so that a first
-            # import inside the learner's function does not count as a call
-            module = importlib.import_module(module_name)
-            path = self.forbidden_files.get(module_name) or getattr(module, "__file__", None)
-            if path:
-                files[path] = module_name
-        record = {"kind": "own_work", "name": str(name)[:MAX_TEXT], "called": None}
-        self.records.append(record)
-        result, called = self.first_call_into(files, function, *args)
-        if called:
-            record["called"] = called
-            raise checks.not_own_work(name, called)
-        return result
 
 
 def _module_files() -> dict[str, str]:
@@ -409,12 +232,107 @@ def _run_code(
     return None
 
 
-def child_main(program, settings: RunSettings, connection) -> None:
-    """Entry point of the worker process: run ``program`` and stream records to ``connection``."""
+# --- answering the test process ---------------------------------------------------------
 
-    def send(message: dict) -> None:
-        connection.send_bytes(json.dumps(message, allow_nan=True).encode())
 
+class _PipeTransport:
+    """Frames to the worker server (relayed to the test process) and from the test process.
+
+    ``SIGALRM`` is held back while a frame is read or written, so that a time limit
+    never cuts a frame in half; it is delivered as soon as the frame is through.
+    """
+
+    def __init__(self, sender: int, requests: int):
+        self.sender, self.requests = sender, requests
+
+    def send(self, message: dict) -> None:
+        data = json.dumps(message, allow_nan=True, separators=(",", ":")).encode()
+        with _alarm_held():
+            frames.write_raw(self.sender, data)
+
+    def receive(self, limit=None):
+        with _alarm_held():
+            message = frames.read(self.requests, MAX_REQUEST_BYTES)
+        if not isinstance(message, dict):
+            raise remote.PeerLost("the test process closed the connection")
+        return message
+
+
+@contextlib.contextmanager
+def _alarm_held():
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGALRM})
+
+
+#: Largest request frame the notebook's process accepts from the test process, bytes.
+MAX_REQUEST_BYTES = 256 * 2**20
+#: The watcher of ``expect_own_work``, as it was before any notebook code ran.
+_FIRST_CALL_INTO = checks.first_call_into
+
+
+class _NotebookSide(remote.Endpoint):
+    """The notebook's end: serves the tests' requests under the limit each one carries."""
+
+    def __init__(self, transport, namespace: dict, settings: RunSettings):
+        super().__init__(transport, "test process", trusted_side=False)
+        self.namespace = namespace
+        self.settings = settings
+        self.finished = False
+        self.watch_call = self._watch_call
+        self.export(self.lookup)  # handle 0: the notebook's names
+        self.export(self.finish)  # handle 1: the end of the tests
+
+    def lookup(self, names):
+        """``{name: value}`` of the names the notebook defines, among ``names``."""
+        found = {}
+        for name in names if isinstance(names, list) else []:
+            if isinstance(name, str) and name in self.namespace and not name.startswith("__"):
+                found[name] = self.namespace[name]
+        return found
+
+    def finish(self):
+        self.finished = True
+        return None
+
+    def _watch_call(self, modules, function, args, kwargs):
+        files = {}
+        for module_name in modules:
+            with contextlib.suppress(Exception):  # imported before the watch, as the helper does
+                module = importlib.import_module(module_name)
+                path = MODULE_FILES.get(module_name) or getattr(module, "__file__", None)
+                if path:
+                    files[path] = module_name
+        return _FIRST_CALL_INTO(files, functools.partial(function, *args, **kwargs))
+
+    def error_record(self, error: BaseException) -> dict:
+        if isinstance(error, CellTimeout):
+            record = error_record(error, self.settings.cell_timeout)
+            return {**record, "timeout": True}
+        return super().error_record(error)
+
+    def serve_top(self, message: dict) -> None:
+        """A request of the test itself (not made while we wait): under its own time limit."""
+        timeout = message.get("timeout")
+        try:
+            if isinstance(timeout, (int, float)) and timeout > 0:
+                signal.setitimer(signal.ITIMER_REAL, float(timeout))
+            self.serve(message)
+        except CellTimeout:
+            pass  # the limit struck just after the reply was sent
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def child_main(program, settings: RunSettings, sender: int, requests: int) -> None:
+    """Entry point of the notebook's process: run the cells, then answer the tests' requests.
+
+    ``sender`` carries frames to the worker server (which relays them to the test
+    process), ``requests`` brings the test process's requests.
+    """
+    transport = _PipeTransport(sender, requests)
     os.setpgid(0, 0)  # own process group: the parent kills learner subprocesses with it
     _limit_resources(settings)
     if hasattr(signal, "SIGXFSZ"):  # a file over the size limit: an OSError, not a killed process
@@ -434,40 +352,29 @@ def child_main(program, settings: RunSettings, connection) -> None:
         raise CellTimeout()
 
     signal.signal(signal.SIGALRM, on_alarm)
-    recorder = Recorder(settings.mode == "reference", MODULE_FILES)
     main = types.ModuleType("__main__")
     sys.modules["__main__"] = main
     namespace = main.__dict__
     namespace["__builtins__"] = builtins
     builtins.display = _display
-
-    def install() -> None:
-        for name, original in _ORIGINAL_BUILTINS.items():
-            setattr(builtins, name, original)
-        for name, function in recorder.functions().items():
-            setattr(checks, name, function)
-            namespace[name] = function
-
     if "matplotlib" in sys.modules:  # preloaded by the fork server: no window, ever
         with contextlib.suppress(Exception):
             sys.modules["matplotlib"].use("Agg")
-    install()
     for label, source in program.cells:
         started = time.perf_counter()
         error = _run_code(source, f"<cell {label}>", namespace, settings.cell_timeout)
         seconds = time.perf_counter() - started
-        send({"m": "cell", "label": label, "error": error, "s": seconds})
-    for index, chunk in enumerate(program.chunks):
-        install()
-        recorder.records = []
-        part = "hidden" if chunk.hidden else "visible"
-        started = time.perf_counter()
-        error = _run_code(
-            chunk.source, f"<test {chunk.grade_id} ({part})>", namespace, settings.cell_timeout
-        )
-        seconds = time.perf_counter() - started
-        records = recorder.records if isinstance(recorder.records, list) else []
-        send({"m": "chunk", "i": index, "records": records, "error": error, "s": seconds})
-    send({"m": "done", "output_chars": capped.total})
-    connection.close()
+        transport.send({"m": "cell", "label": label, "error": error, "s": seconds})
+    side = _NotebookSide(transport, namespace, settings)
+    transport.send({"m": "tests"})
+    while not side.finished:
+        try:
+            message = transport.receive()
+            if message.get("m") == "request":
+                side.serve_top(message)
+        except CellTimeout:
+            pass
+        except remote.PeerLost:
+            break
+    transport.send({"m": "done", "output_chars": capped.total})
     os._exit(0)  # skip the learner's atexit handlers and lingering threads

@@ -28,7 +28,6 @@ not enforced. :func:`resolve` makes that decision once per process.
 
 from __future__ import annotations
 
-import atexit
 import base64
 import contextlib
 import itertools
@@ -41,9 +40,7 @@ import site
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -317,10 +314,9 @@ class WorkerServer:
             close_fds=True,
             start_new_session=True,
         )
-        self.splitter = frames.Splitter(zygote.MAX_MESSAGE_BYTES + 1)
-        self.pending: list[bytes] = []
+        self.reader = frames.FrameReader(self.process.stdout.fileno(), zygote.MAX_MESSAGE_BYTES + 1)
         self.alive = True
-        ready = self._next(time.monotonic() + START_TIMEOUT)
+        ready = self.next(time.monotonic() + START_TIMEOUT)
         if not isinstance(ready, dict) or ready.get("m") != "ready":
             why = self._stderr_tail() or "it did not start"
             self.close()
@@ -335,26 +331,18 @@ class WorkerServer:
             return lines[-1].strip() if lines else ""
         return ""
 
-    def _next(self, deadline: float):
+    def next(self, deadline: float, step: float = 1.0):
         """The next frame as a dict, ``"timeout"``, ``"garbage"`` or None (the server ended)."""
-        fd = self.process.stdout.fileno()
-        while not self.pending:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return "timeout"
-            readable, _, _ = select.select([fd], [], [], min(left, 1.0))
-            if not readable:
-                continue
-            data = os.read(fd, 1 << 20)
-            if not data:
-                self.alive = False
-                return None
-            try:
-                self.pending.extend(self.splitter.feed(data))
-            except frames.FrameError:
-                self.kill()
-                return None
-        payload = self.pending.pop(0)
+        try:
+            payload = self.reader.next(deadline, step)
+        except frames.FrameError:
+            self.kill()
+            return None
+        if payload is None:
+            self.alive = False
+            return None
+        if payload == "timeout":
+            return "timeout"
         origin, payload = payload[:1], payload[1:]
         try:
             message = json.loads(payload)
@@ -368,8 +356,8 @@ class WorkerServer:
             return "garbage"
         return message
 
-    def run(self, program, settings, files, timeout: float):
-        """Run one job; ``(messages, ending, code_seconds)`` as ``batch.run_worker`` returns."""
+    def start(self, program, settings, files, timeout: float) -> None:
+        """Send a job: the notebook's program, limits and files (raises OSError if it cannot)."""
         plain_settings = asdict(settings)
         plain_settings["protected"] = list(settings.protected)
         request = {
@@ -378,35 +366,27 @@ class WorkerServer:
             "files": [[name, base64.b64encode(data).decode()] for name, data in files],
             "timeout": float(timeout),
         }
-        try:
-            frames.write(self.process.stdin.fileno(), request)
-        except OSError:
-            self.kill()
-            return [], "crashed: the worker server stopped before the notebook ran", 0.0
-        backstop = time.monotonic() + timeout + BACKSTOP
-        messages, done, garbage, code_seconds = [], False, False, 0.0
-        while True:
-            message = self._next(backstop)
-            if message == "timeout":
-                self.kill()
-                return messages, "timeout", code_seconds
-            if message is None:
-                self.kill()
-                return messages, "crashed: the notebook's sandbox stopped", code_seconds
-            if message == "garbage":
-                garbage = True
-                continue
-            kind = message.get("m")
-            if kind == "end":
-                if not message.get("clean", True):
-                    self.kill()
-                return messages, _ending(message, done, garbage, settings), code_seconds
-            if kind == "done":
-                done = True
-                continue
-            if isinstance(message.get("s"), (int, float)):
-                code_seconds += float(message["s"])
-            messages.append(message)
+        self.send(request, time.monotonic() + START_TIMEOUT)
+
+    def send(self, message, deadline: float) -> None:
+        """Write one frame to the server (for the job's notebook process) by ``deadline``.
+
+        Raises ``TimeoutError`` when the notebook does not read it in time (the server
+        must then be killed: a frame cut in half would be read as the next job).
+        """
+        fd = self.process.stdin.fileno()
+        os.set_blocking(fd, False)
+        view = memoryview(frames.encode(message))
+        while view:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("the notebook's process does not read its requests")
+            _, writable, _ = select.select([], [fd], [], min(left, 0.05))
+            if writable:
+                try:
+                    view = view[os.write(fd, view) :]
+                except BlockingIOError:
+                    continue
 
     def kill(self) -> None:
         self.alive = False
@@ -467,133 +447,3 @@ def _ending(end: dict, done: bool, garbage: bool, settings) -> str:
     if end.get("signal"):
         return f"crashed: the notebook's process was killed by {end['signal']}"
     return f"crashed: the notebook's process exited with status {end.get('exit')}"
-
-
-# --- pools of servers, and the decision sandbox or not ----------------------------------------
-
-
-class WorkerPool:
-    """Idle worker servers of one kind, reused job after job (one per parallel job)."""
-
-    def __init__(self, command: ServerCommand, processes: int = 64):
-        self.command = command
-        self.processes = processes
-        self.idle: list[WorkerServer] = []
-        self.lock = threading.Lock()
-
-    def take(self) -> WorkerServer:
-        with self.lock:
-            while self.idle:
-                server = self.idle.pop()
-                if server.alive and server.process.poll() is None:
-                    return server
-                server.close()
-        return WorkerServer(self.command, self.processes)
-
-    def give_back(self, server: WorkerServer) -> None:
-        if server.alive and server.process.poll() is None:
-            with self.lock:
-                self.idle.append(server)
-        else:
-            server.close()
-
-    def run(self, program, settings, files, timeout: float):
-        server = self.take()
-        try:
-            return server.run(program, settings, files, timeout)
-        finally:
-            self.give_back(server)
-
-    def close(self) -> None:
-        with self.lock:
-            servers, self.idle = self.idle, []
-        for server in servers:
-            server.close()
-
-
-@dataclass(frozen=True)
-class Decision:
-    """What ``isolation`` resolved to: ``mode`` is "sandbox" or "none"; ``warning`` if weaker."""
-
-    mode: str
-    warning: str | None = None
-
-
-_pools: dict[tuple, WorkerPool] = {}
-_decisions: dict[tuple, Decision] = {}
-_registry_lock = threading.Lock()
-
-
-def _warning(why: str) -> str:
-    return (
-        f"learners' code runs WITHOUT a sandbox ({why}). Not enforced: "
-        + "; ".join(UNENFORCED)
-        + ". "
-        + HOW_TO_SANDBOX
-    )
-
-
-def resolve(isolation: str = "auto", protected=(), processes: int = 64, warn=True) -> Decision:
-    """Decide (once per process and setting) whether notebooks run in the sandbox.
-
-    ``"sandbox"`` raises :class:`SandboxUnavailable` when the sandbox cannot start;
-    ``"auto"`` falls back to plain processes with a warning; ``"none"`` warns too
-    (a ``RuntimeWarning`` when the decision is made, unless ``warn`` is false: the
-    command prints ``Decision.warning`` itself). Starting a sandboxed server is the
-    test: the server it starts is kept for use.
-    """
-    if isolation not in ("auto", "sandbox", "none"):
-        raise ValueError(f"isolation must be 'auto', 'sandbox' or 'none', not {isolation!r}")
-    key = (isolation, tuple(protected))
-    with _registry_lock:
-        if key in _decisions:
-            return _decisions[key]
-        if isolation == "none":
-            decision = Decision("none", _warning("--isolation none was asked for"))
-        else:
-            try:
-                if not sys.platform.startswith("linux"):
-                    raise SandboxUnavailable(f"the sandbox needs Linux, this is {sys.platform}")
-                pool = _pool("sandbox", protected, processes)
-                pool.give_back(pool.take())  # starts one server: proof that it works
-                decision = Decision("sandbox")
-            except (SandboxUnavailable, OSError) as error:
-                if isolation == "sandbox":
-                    raise SandboxUnavailable(f"the sandbox cannot start: {error}") from None
-                decision = Decision("none", _warning(f"the sandbox cannot start: {error}"))
-        _decisions[key] = decision
-    if warn and decision.warning:
-        warnings.warn(decision.warning, RuntimeWarning, stacklevel=2)
-    return decision
-
-
-def _pool_key(mode: str, protected, processes: int) -> tuple:
-    return (mode, tuple(protected) if mode == "sandbox" else (), processes)
-
-
-def _pool(mode: str, protected, processes: int) -> WorkerPool:
-    """The pool for these settings, made on first use (call it holding ``_registry_lock``)."""
-    key = _pool_key(mode, protected, processes)
-    if key not in _pools:
-        command = sandbox_command(protected) if mode == "sandbox" else plain_command()
-        _pools[key] = WorkerPool(command, processes)
-    return _pools[key]
-
-
-def pool_for(isolation: str = "auto", protected=(), processes: int = 64) -> WorkerPool:
-    """The pool of worker servers for these settings (see :func:`resolve` for the warning)."""
-    decision = resolve(isolation, protected, processes)
-    with _registry_lock:
-        return _pool(decision.mode, protected, processes)
-
-
-def close_pools() -> None:
-    """Stop every idle worker server (also done at exit)."""
-    with _registry_lock:
-        pools = list(_pools.values())
-        _pools.clear()
-    for pool in pools:
-        pool.close()
-
-
-atexit.register(close_pools)

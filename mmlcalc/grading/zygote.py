@@ -77,13 +77,16 @@ def _set_dumpable(flag: int) -> None:
 # --- the child ----------------------------------------------------------------------
 
 
-def _close_grader_descriptors(keep: int) -> None:
+def _close_grader_descriptors(keep: tuple[int, ...]) -> None:
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
     os.close(devnull)
-    os.closerange(3, keep)
-    os.closerange(keep + 1, _MAX_FD)
+    low = 3
+    for fd in sorted(keep):
+        os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, _MAX_FD)
 
 
 def _write_files(workdir: Path, files) -> None:
@@ -104,7 +107,8 @@ def _child(config: dict, sender: int) -> None:
         os._exit(71)
     if request is None:  # the grader closed the server's stdin: shut down
         os._exit(0)
-    _close_grader_descriptors(keep=sender)
+    requests = os.dup(0)  # the test process's requests follow the job on the same pipe
+    _close_grader_descriptors(keep=(sender, requests))
     if config["sandboxed"]:
         workdir = Path(config["home"])
         workdir.mkdir(mode=0o700, exist_ok=True)
@@ -128,7 +132,7 @@ def _child(config: dict, sender: int) -> None:
         },
     )
     program = runner.Program.from_plain(request["program"])
-    runner.child_main(program, settings, frames.FrameConnection(sender))
+    runner.child_main(program, settings, sender, requests)
 
 
 # --- the watchdog ---------------------------------------------------------------------

@@ -1,0 +1,662 @@
+"""The test process: runs the master's tests, calling the learner's functions in their own process.
+
+Grading one notebook takes two processes:
+
+* the **notebook's process** (:mod:`mmlcalc.grading.runner`, forked by a worker
+  server, :mod:`mmlcalc.grading.zygote`, usually in a sandbox) runs the learner's
+  cells, then answers requests;
+* the **test process** (this module, one per parallel job, never sandboxed and
+  never running a learner's code) runs the master's locked cells (the setup and
+  the test helpers), then every test cell, visible and hidden. A name that the
+  test reads and the master's cells do not define (``secant_slope``, ``H_CENTRAL``)
+  is looked up in the notebook: numbers, text and arrays arrive as copies,
+  functions as handles that call across (:mod:`mmlcalc.grading.remote`).
+
+The test's code, its hidden inputs' origins and its expected values stay here; the
+notebook's process sees only the arguments of the calls made into it. The
+``expect*`` helpers are replaced by the recording ones of :class:`Recorder`; the
+records go to the grader, which compares them with the reference's
+(:mod:`mmlcalc.grading.compare`).
+
+Time limits: each test cell may spend ``cell_timeout`` seconds in calls into the
+notebook (each call carries what is left; the notebook's process stops the call
+itself); a notebook that does not answer within 2 s past that, or past the whole
+submission's limit, is stopped by killing its server.
+
+The grader talks to a test process through :class:`TestProcess` (frames of JSON on
+its stdin and stdout); ``python -m mmlcalc.grading.tester CONFIG`` is its command.
+"""
+
+from __future__ import annotations
+
+import ast
+import base64
+import builtins
+import contextlib
+import ctypes
+import functools
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+import mmlcalc.checks as checks
+
+from . import frames, remote, runner, sandbox
+
+#: The largest array (number of values) recorded; bigger ones are described only.
+MAX_VALUES = 1_000_000
+#: Longest text kept from a string answer or a message.
+MAX_TEXT = 2_000
+#: Seconds the test process waits for the notebook's process to take a request.
+SEND_LIMIT = 10.0
+#: Support files (besides notebooks) copied from the master's folder for the tests: most bytes.
+MAX_SUPPORT_BYTES = 100 * 2**20
+_PR_SET_PDEATHSIG = 1
+
+# --- the records: the test's values as plain data ------------------------------------
+
+
+def to_plain(value) -> dict:
+    """A JSON-able description of ``value``: numbers, arrays as flat lists, text, None, bools.
+
+    Uses ``type(value)`` (which a learner's object cannot fake) and converts
+    subclasses of the built-in types to the built-in type itself.
+    """
+    kind = type(value)
+    try:
+        if isinstance(value, remote.RemoteObject):  # the notebook's object: its type name only
+            if isinstance(value, remote.RemoteFunction):
+                return {"t": "callable", "name": value.__name__}
+            return {"t": "other", "type": value._type, "bad": True}
+        if value is None:
+            return {"t": "none"}
+        if issubclass(kind, (bool, np.bool_)):
+            return {"t": "bool", "v": bool(value is True or value is np.True_)}
+        if issubclass(kind, str):
+            text = str.__str__(value)
+            return {"t": "str", "v": text[:MAX_TEXT], "len": len(text)}
+        if issubclass(kind, int):
+            number = int.__index__(value)
+            if number.bit_length() > 4000:
+                return {"t": "other", "type": "int", "numeric": None}
+            return {"t": "int", "v": number}
+        if issubclass(kind, float):
+            return {"t": "float", "v": float.__float__(value)}
+        if issubclass(kind, (np.integer, np.floating)):
+            return {"t": "float", "v": float(np.asarray(value, dtype=float))}
+        if issubclass(kind, np.ndarray):
+            return _array_record("array", value)
+        if issubclass(kind, (list, tuple)):
+            name = "list" if issubclass(kind, list) else "tuple"
+            record = _array_record(name, value)
+            record["len"] = (list.__len__ if name == "list" else tuple.__len__)(value)
+            return record
+        if callable(value):
+            return {"t": "callable", "name": str(getattr(kind, "__name__", "function"))[:100]}
+        record = _array_record("other", value)
+        record["type"] = str(kind.__name__)[:100]
+        return record
+    except remote.CallTimeout:
+        raise
+    except BaseException:
+        return {"t": "other", "type": str(getattr(kind, "__name__", "object"))[:100], "bad": True}
+
+
+def _array_record(tag: str, value) -> dict:
+    try:
+        array = np.asarray(value, dtype=float)
+    except remote.CallTimeout:
+        raise
+    except BaseException:
+        shape = list(np.shape(value)) if tag == "array" else None
+        return {"t": tag, "bad": True, "shape": shape}
+    array = np.ndarray.view(array, np.ndarray)
+    if array.size > MAX_VALUES:
+        return {"t": tag, "bad": True, "shape": list(array.shape), "huge": True}
+    return {"t": tag, "shape": list(array.shape), "data": np.ndarray.tolist(array.ravel())}
+
+
+# --- the recording check helpers ----------------------------------------------------------
+
+
+class Recorder:
+    """Replacements for the ``expect*`` helpers that append plain-data records.
+
+    In learner mode only the learner's values are kept; ``expect_close`` never
+    raises (the grader compares). In reference mode the arguments (expected value,
+    tolerances, known mistakes, hint) are kept too and the real helper runs as
+    well, so a reference that fails its own test is noticed.
+    """
+
+    def __init__(self, reference: bool, endpoint: remote.Endpoint | None = None):
+        self.reference = reference
+        self.records: list[dict] = []
+        self.endpoint = endpoint
+        self.depth = 0  # > 0 while a real helper runs (it calls the others: do not record those)
+        self.real = {
+            name: getattr(checks, name)
+            for name in ("expect", "expect_close", "expect_equal", "expect_array", "expect_number")
+        }
+
+    def _real(self, name, *args, **kwargs):
+        self.depth += 1
+        try:
+            return self.real[name](*args, **kwargs)
+        finally:
+            self.depth -= 1
+
+    def functions(self) -> dict:
+        return {
+            "expect": self.expect,
+            "expect_close": self.expect_close,
+            "expect_equal": self.expect_equal,
+            "expect_array": self.expect_array,
+            "expect_number": self.expect_number,
+            "expect_own_work": self.expect_own_work,
+        }
+
+    def expect(self, condition, message=""):
+        if self.depth:
+            return self._real("expect", condition, message)
+        ok = bool(condition)
+        self.records.append({"kind": "expect", "ok": ok, "message": str(message)[:MAX_TEXT]})
+        if not ok:
+            raise checks.CheckFailed(str(message))
+
+    def expect_equal(self, got, expected, name="your answer", *, hint=None):
+        real = functools.partial(self._real, "expect_equal", got, expected, name, hint=hint)
+        if self.depth:
+            return real()
+        record = {"kind": "equal", "name": str(name)[:MAX_TEXT], "got": to_plain(got)}
+        if self.reference:
+            record.update(expected=to_plain(expected), hint=None if hint is None else str(hint))
+        self.records.append(record)
+        if self.reference:  # the reference must pass its own tests
+            real()
+        return None
+
+    def expect_close(
+        self, got, expected, name="your answer", *, rtol=1e-7, atol=1e-10, mistakes=None, hint=None
+    ):
+        real = functools.partial(
+            self._real,
+            "expect_close",
+            got,
+            expected,
+            name,
+            rtol=rtol,
+            atol=atol,
+            mistakes=mistakes,
+            hint=hint,
+        )
+        if self.depth:
+            return real()
+        record = {"kind": "close", "name": str(name)[:MAX_TEXT], "got": to_plain(got)}
+        if self.reference:
+            record.update(
+                expected=to_plain(expected),
+                rtol=float(rtol),
+                atol=float(atol),
+                mistakes=[[str(k), to_plain(v)] for k, v in (mistakes or {}).items()],
+                hint=None if hint is None else str(hint),
+            )
+        self.records.append(record)
+        if self.reference:  # the reference must pass its own tests
+            real()
+        return None
+
+    def expect_number(self, got, name="your answer"):
+        if self.depth:
+            return self._real("expect_number", got, name)
+        self.records.append({"kind": "number", "name": str(name)[:MAX_TEXT], "got": to_plain(got)})
+        return self._real("expect_number", got, name)
+
+    def expect_array(self, got, shape, name="your answer"):
+        if self.depth:
+            return self._real("expect_array", got, shape, name)
+        record = {"kind": "array", "name": str(name)[:MAX_TEXT], "got": to_plain(got)}
+        if self.reference:
+            record["shape"] = [int(n) for n in shape]
+        self.records.append(record)
+        return self._real("expect_array", got, shape, name)
+
+    def expect_own_work(self, function, *args, name=None, forbidden=("mmlcalc.calculus",)):
+        """``function(*args)``, watched (in the notebook's process) for calls into ``forbidden``.
+
+        The notebook's functions cross as :class:`~mmlcalc.grading.remote.RemoteObject`;
+        every call into the notebook made during this one carries the watch.
+        """
+        name = name or getattr(function, "__name__", "your function")
+        record = {"kind": "own_work", "name": str(name)[:MAX_TEXT], "called": None}
+        self.records.append(record)
+        endpoint = self.endpoint
+        if endpoint is None:
+            return function(*args)
+        outer = (endpoint.watch, endpoint.called)
+        endpoint.watch, endpoint.called = tuple(str(m) for m in forbidden), None
+        try:
+            result = function(*args)
+            called = endpoint.called
+        finally:
+            endpoint.watch, endpoint.called = outer
+        if called:
+            record["called"] = called
+            raise checks.not_own_work(name, called)
+        return result
+
+
+# --- talking to the worker server ----------------------------------------------------------
+
+
+class ServerTransport:
+    """Frames to and from one job's notebook process, through its worker server.
+
+    ``SIGALRM`` (a test's own time budget) is held back while a frame is read or
+    written, never longer than 50 ms, so that a frame is never cut in half.
+    """
+
+    def __init__(self, server: sandbox.WorkerServer, backstop: float):
+        self.server = server
+        self.backstop = backstop  # monotonic time past which the job is given up
+        self.garbage = False
+
+    def send(self, message: dict) -> None:
+        try:
+            with _alarm_held():
+                self.server.send(message, time.monotonic() + SEND_LIMIT)
+        except (OSError, TimeoutError, ValueError) as error:
+            why = f"the notebook's process does not take requests ({error})"
+            raise remote.PeerLost(why) from None
+
+    def receive(self, limit: float | None):
+        while True:
+            now = time.monotonic()
+            if now >= self.backstop:
+                raise remote.PeerLost("the notebook's sandbox did not end in time")
+            if limit is not None and now >= limit:
+                return None
+            until = min(now + 0.05, self.backstop, limit if limit is not None else now + 0.05)
+            with _alarm_held():
+                message = self.server.next(until, step=0.05)
+            if message == "timeout":
+                continue
+            if message == "garbage":
+                self.garbage = True
+                continue
+            if message is None:
+                raise remote.PeerLost("the notebook's sandbox stopped")
+            if message.get("m") == "end":  # the server's own: relayed ones are garbage
+                raise remote.PeerLost("the job ended", end=message)
+            return message
+
+
+@contextlib.contextmanager
+def _alarm_held():
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGALRM})
+
+
+# --- one job ----------------------------------------------------------------------------------
+
+
+def free_names(source: str) -> set[str]:
+    """Every name the code reads (in any scope): the candidates to look up in the notebook."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    return {
+        node.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+    }
+
+
+class Job:
+    """One notebook graded: its cells run in the notebook's process, its tests here."""
+
+    def __init__(self, server, request: dict, emit):
+        self.server = server
+        self.emit = emit  # sends a message to the grader
+        self.program = runner.Program.from_plain(request["program"])
+        self.settings = runner.RunSettings(**request["settings"])
+        self.files = [(name, base64.b64decode(data)) for name, data in request["files"]]
+        self.timeout = float(request["timeout"])
+        self.folder = request.get("folder")
+        self.transport = ServerTransport(server, time.monotonic() + self.timeout + 5.0)
+        self.endpoint = remote.Endpoint(
+            self.transport, "notebook", trusted_side=True, on_other=self.on_other
+        )
+        self.recorder = Recorder(self.settings.mode == "reference", self.endpoint)
+        self.ready = self.done = False
+        self.code_seconds = 0.0
+        self.fetched: dict[str, object] = {}
+        self.read_names: set[str] = set()
+
+    def on_other(self, message: dict) -> None:
+        """The notebook's own reports: its cells, ready for the tests, done."""
+        kind = message.get("m")
+        if kind == "cell":
+            seconds = message.get("s")
+            seconds = float(seconds) if isinstance(seconds, (int, float)) else 0.0
+            self.code_seconds += max(0.0, min(seconds, self.timeout))
+            error = message.get("error")
+            self.emit(
+                {
+                    "m": "cell",
+                    "label": str(message.get("label"))[:200],
+                    "error": error if isinstance(error, dict) else None,
+                    "s": seconds,
+                }
+            )
+        elif kind == "tests":
+            self.ready = True
+        elif kind == "done":
+            self.done = True
+
+    # the namespace of the tests
+    def _notebook(self, handle: int, name: str) -> remote.RemoteFunction:
+        return remote.RemoteFunction(self.endpoint, {"id": handle, "callable": True, "name": name})
+
+    def look_up(self, namespace: dict, wanted: set[str]) -> None:
+        """Bind the names the code reads that the tests do not define to the notebook's values."""
+        for name, value in list(self.fetched.items()):
+            if namespace.get(name) is value:
+                del namespace[name]  # fetched for an earlier cell: fetch it again
+        self.fetched.clear()
+        missing = sorted(
+            n for n in wanted if n not in namespace and not hasattr(builtins, n) and n[:2] != "__"
+        )
+        if not missing:
+            return
+        found = self._notebook(0, "the notebook's names")(missing)
+        if isinstance(found, dict):
+            for name, value in found.items():
+                if isinstance(name, str) and name in missing:
+                    namespace[name] = self.fetched[name] = value
+
+    def install(self, namespace: dict) -> None:
+        for name, function in self.recorder.functions().items():
+            setattr(checks, name, function)
+            namespace[name] = function
+
+    def execute(self, source: str, filename: str, namespace: dict):
+        """Run one cell of the master here; ``(error record or None, seconds)``.
+
+        Looked up first: the names this cell reads and those that the cells run before
+        it read (their functions may read them when this cell calls them).
+        """
+        started = time.perf_counter()
+        self.endpoint.deadline = time.monotonic() + self.settings.cell_timeout
+        self.read_names |= free_names(source)
+        try:
+            self.look_up(namespace, self.read_names)
+            exec(compile(source, filename, "exec"), namespace)
+        except remote.PeerLost:
+            raise
+        except remote.CallTimeout:
+            record = runner.error_record(runner.CellTimeout(), self.settings.cell_timeout)
+        except BaseException as error:  # the test's failure (CheckFailed) or the learner's error
+            record = runner.error_record(error, self.settings.cell_timeout)
+        else:
+            record = None
+        finally:
+            self.endpoint.deadline = None
+        return record, time.perf_counter() - started
+
+    # the whole job
+    def run(self) -> tuple[str, bool]:
+        """Run the job; ``(ending, the server can serve another job)``."""
+        cells_only = runner.Program(self.program.cells, ())
+        try:
+            self.server.start(cells_only, self.settings, self.files, self.timeout)
+        except (OSError, TimeoutError):
+            return "crashed: the worker server stopped before the notebook ran", False
+        workdir = Path(tempfile.mkdtemp(prefix="mmlcalc-tests-"))
+        real = {name: getattr(checks, name) for name in self.recorder.functions()}
+        previous = os.getcwd()
+        try:
+            _copy_support_files(self.folder, workdir)
+            os.chdir(workdir)
+            return self._run()
+        finally:
+            os.chdir(previous)
+            for name, function in real.items():
+                setattr(checks, name, function)
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    def _run(self) -> tuple[str, bool]:
+        try:
+            while not self.ready:
+                message = self.transport.receive(None)
+                if message.get("m") == "request":
+                    self.endpoint.serve(message)  # nothing is exported yet: an error reply
+                else:
+                    self.on_other(message)
+            namespace = {"__builtins__": builtins, "__name__": "__main__"}
+            self.install(namespace)
+            for label, source in self.program.setup:
+                error, _ = self.execute(source, f"<setup {label}>", namespace)
+                self.emit({"m": "setup", "label": label, "error": error})
+            for index, chunk in enumerate(self.program.chunks):
+                self.install(namespace)
+                self.recorder.records = []
+                part = "hidden" if chunk.hidden else "visible"
+                filename = f"<test {chunk.grade_id} ({part})>"
+                error, seconds = self.execute(chunk.source, filename, namespace)
+                self.code_seconds += seconds
+                records = self.recorder.records
+                self.emit(
+                    {"m": "chunk", "i": index, "records": records, "error": error, "s": seconds}
+                )
+            self.endpoint.deadline = time.monotonic() + 5.0
+            self._notebook(1, "finish")()
+            while True:
+                self.on_other(self.transport.receive(None))
+        except remote.PeerLost as lost:
+            if lost.end is None:
+                self.server.kill()
+                why = str(lost)
+                if "did not answer" in why:
+                    why = (
+                        "the notebook's process stopped answering the tests (it ran past a "
+                        f"test's time limit of {self.settings.cell_timeout:g} s)"
+                    )
+                return f"crashed: {why}", False
+            end = lost.end
+            ending = sandbox._ending(end, self.done, self.transport.garbage, self.settings)
+            return ending, bool(end.get("clean", True))
+
+
+def _copy_support_files(folder, workdir: Path) -> None:
+    """The master folder's files other than notebooks (data the tests may read)."""
+    if not folder or not Path(folder).is_dir():
+        return
+    total = 0
+    for item in sorted(Path(folder).iterdir()):
+        if item.is_file() and not item.is_symlink() and item.suffix != ".ipynb":
+            total += item.stat().st_size
+            if total > MAX_SUPPORT_BYTES:
+                break
+            shutil.copyfile(item, workdir / item.name)
+
+
+# --- the process -------------------------------------------------------------------------------
+
+
+def serve(config: dict) -> None:
+    """The test process's loop: one job after another from stdin, results to stdout."""
+    out = os.dup(1)
+    os.dup2(2, 1)  # a test's print goes to stderr, never into the frames
+    sys.stdout = sys.stderr
+    with contextlib.suppress(Exception):  # die with the grader (Linux)
+        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    command = sandbox.ServerCommand(tuple(config["argv"]), config["env"], config["sandboxed"])
+
+    def emit(message: dict) -> None:
+        frames.write(out, message)
+
+    server = None
+    try:
+        server = sandbox.WorkerServer(command, config["processes"])
+    except (sandbox.SandboxUnavailable, OSError) as error:
+        emit({"m": "unavailable", "why": str(error)})
+        return
+    emit({"m": "ready"})
+    while True:
+        try:
+            request = frames.read(0, 2**31)
+        except frames.FrameError:
+            request = None
+        if request is None:
+            break
+        if server is None:
+            try:
+                server = sandbox.WorkerServer(command, config["processes"])
+            except (sandbox.SandboxUnavailable, OSError) as error:
+                emit({"m": "result", "ending": f"crashed: the sandbox did not restart: {error}"})
+                continue
+        job = Job(server, request, emit)
+        try:
+            ending, reusable = job.run()
+        except Exception as error:  # a fault of ours: this job is lost, not the batch
+            ending = f"crashed: the test process failed ({type(error).__name__}: {error})"
+            server.kill()
+            reusable = False
+        emit({"m": "result", "ending": ending, "code_seconds": job.code_seconds})
+        if not reusable:
+            server.close()
+            server = None
+    if server is not None:
+        server.close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    serve(json.loads(argv[0]))
+
+
+if __name__ == "__main__":
+    main()
+
+
+# --- the grader's handle ----------------------------------------------------------------------
+
+
+class TestProcess:
+    """A running test process (which owns one worker server), as the grader sees it."""
+
+    def __init__(self, command: sandbox.ServerCommand, processes: int = 0):
+        config = {
+            "argv": list(command.argv),
+            "env": command.env,
+            "sandboxed": command.sandboxed,
+            "processes": processes,
+        }
+        boot = (
+            "import json, sys; config = json.loads(sys.argv[1]); sys.path[:] = config['path']; "
+            "from mmlcalc.grading.tester import main; main([sys.argv[1]])"
+        )
+        path = [p for p in sys.path if p and Path(p).is_dir()]
+        self.log = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(
+            [sys.executable, "-I", "-c", boot, json.dumps({**config, "path": path})],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.log,
+            env={**os.environ, **sandbox.SERVER_ENVIRONMENT},
+            close_fds=True,
+            start_new_session=True,
+        )
+        self.reader = frames.FrameReader(self.process.stdout.fileno(), 2**31 - 1)
+        self.alive = True
+        ready = self._next(time.monotonic() + 2 * sandbox.START_TIMEOUT)
+        if not isinstance(ready, dict) or ready.get("m") != "ready":
+            why = ready.get("why") if isinstance(ready, dict) else None
+            self.close()
+            raise sandbox.SandboxUnavailable(why or self._stderr_tail() or "it did not start")
+
+    def _stderr_tail(self) -> str:
+        with contextlib.suppress(OSError):
+            self.log.seek(0)
+            lines = self.log.read().decode(errors="replace").strip().splitlines()
+            return lines[-1].strip() if lines else ""
+        return ""
+
+    def _next(self, deadline: float):
+        try:
+            payload = self.reader.next(deadline)
+        except frames.FrameError:
+            payload = None
+        if payload is None or payload == "timeout":
+            return payload
+        return json.loads(payload)  # written by our own code: trusted JSON
+
+    def usable(self) -> bool:
+        return self.alive and self.process.poll() is None
+
+    def run(self, program, settings, files, timeout: float, folder=None):
+        """Grade one notebook: ``(messages, ending, code_seconds)``, as ``batch.run_worker``."""
+        plain_settings = replace(settings, protected=list(settings.protected)).__dict__
+        request = {
+            "program": program.to_plain(),
+            "settings": dict(plain_settings),
+            "files": [[name, base64.b64encode(data).decode()] for name, data in files],
+            "timeout": float(timeout),
+            "folder": folder,
+        }
+        try:
+            frames.write(self.process.stdin.fileno(), request)
+        except OSError:
+            self.kill()
+            return [], "crashed: the test process stopped before the notebook ran", 0.0
+        backstop = time.monotonic() + timeout + 2 * sandbox.BACKSTOP
+        messages = []
+        while True:
+            message = self._next(backstop)
+            if message == "timeout" or message is None:
+                why = self._stderr_tail()
+                self.kill()
+                if message == "timeout":
+                    return messages, "timeout", 0.0
+                return (
+                    messages,
+                    f"crashed: the test process stopped ({why or 'no reason given'})",
+                    0.0,
+                )
+            if message.get("m") == "result":
+                seconds = message.get("code_seconds", 0.0)
+                return messages, message["ending"], seconds
+            messages.append(message)
+
+    def kill(self) -> None:
+        self.alive = False
+        with contextlib.suppress(ProcessLookupError, PermissionError, OSError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        with contextlib.suppress(Exception):
+            self.process.wait(10)
+
+    def close(self) -> None:
+        """Ask the test process to stop (close its stdin; it stops its server), then make sure."""
+        if self.process.poll() is None:
+            with contextlib.suppress(OSError):
+                self.process.stdin.close()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(10)
+        self.kill()
+        for stream in (self.process.stdin, self.process.stdout, self.log):
+            with contextlib.suppress(Exception):
+                stream.close()
