@@ -40,8 +40,8 @@ The cases (``CASE_NAMES``), and what grading under ``--isolation sandbox`` must 
    working folder and /tmp). Capped: crashed at a limit, or graded with the cell's
    error; nothing left in the host's ``/dev/shm``.
 10. ``sleep_forever``: ignores and blocks SIGALRM (the per-cell limit), then sleeps
-    10⁶ s inside a graded function. Timeout at the submission's limit; the tests
-    before it keep their points.
+    10⁶ s inside a graded function. Timeout 2 s past the per-cell limit (the test
+    process stops waiting and kills the notebook); the tests before it keep their points.
 11. ``always_equal``: an array and a float whose ``==`` is always True (a variant of
     ``grading_fixtures``' AlwaysEqual). Those cells lost.
 12. ``patched_numpy``: ``numpy.allclose``, ``isclose``, ``array_equal`` and
@@ -52,7 +52,7 @@ The cases (``CASE_NAMES``), and what grading under ``--isolation sandbox`` must 
     frames), so that the tests are rewritten to call a correct function that is not
     the learner's answer. That cell lost, all others intact.
 14. ``patched_helpers``: ``mmlcalc.checks``' helpers, the recorder class
-    ``mmlcalc.grading.runner.Recorder`` and the live recorder (record the expected
+    ``mmlcalc.grading.tester.Recorder`` and the live recorder (record the expected
     value as the learner's), ``sys.modules`` entries patched, and a ``sys.settrace``
     function that does the same to any ``expect_close``; a wrong answer. That cell lost.
 15. ``detects_grading``: looks for signs of grading (``NBGRADER_EXECUTION``, the
@@ -63,6 +63,10 @@ The cases (``CASE_NAMES``), and what grading under ``--isolation sandbox`` must 
     notebook, test results for that notebook (all errors, ``SABOTAGE``). It scores
     0 itself (graded or crashed, whatever the message); no other learner's results
     may change.
+17. ``frame_walk``: inside a graded function, walks up the calling frames and
+    through every object of its process (``gc``) for the tests' code (the hidden
+    tests hold the source marker) and raises what it found, so that it reaches the
+    feedback. Graded; the wrong answer loses; nothing of the tests is found.
 
 ``honest`` is a correct submission in the same batch (and the victim of case 2: its
 answer cell carries ``Targets.other_marker``).
@@ -106,6 +110,7 @@ CASE_NAMES = (
     "patched_helpers",
     "detects_grading",
     "forged_frames",
+    "frame_walk",
 )
 HONEST = "honest"
 #: The error message forged_frames puts into the test results it sends for someone else.
@@ -757,7 +762,7 @@ import sys
 import types
 
 import mmlcalc.checks
-import mmlcalc.grading.runner
+import mmlcalc.grading.tester
 
 
 def passes(*args, **kwargs):
@@ -768,7 +773,7 @@ for helper in ("expect", "expect_close", "expect_equal", "expect_array", "expect
     setattr(mmlcalc.checks, helper, passes)
 mmlcalc.checks.expect_own_work = lambda function, *args, **kwargs: function(*args)
 
-Recorder = mmlcalc.grading.runner.Recorder
+Recorder = mmlcalc.grading.tester.Recorder
 recorded_close = Recorder.expect_close
 
 
@@ -831,14 +836,14 @@ def pipes_to_the_grader():
     frame = sys._getframe()
     while frame is not None:  # the runner's frames hold its connection to the grader
         for value in list(frame.f_locals.values()):
-            if hasattr(value, "send_bytes"):
+            if hasattr(value, "send") and hasattr(value, "receive"):
                 yield value
         frame = frame.f_back
 
 
 def say(message):
     for pipe in pipes_to_the_grader():
-        pipe.send_bytes(json.dumps(message).encode())
+        pipe.send(message)
 
 
 say({"m": "done"})
@@ -849,6 +854,56 @@ for index in range(64):  # more than the week's test parts
          "error": {"type": "RuntimeError", "message": $sabotage}})
 say({"m": "done"})
 os._exit(0)
+"""
+
+
+FRAME_WALK = r"""
+# HOSTILE (frame_walk): from inside a graded function, look through the calling frames
+# (and what their variables hold) and every list, tuple and dict of this process for the
+# tests' code, which calls expect_own_work(secant_slope, ...); raise what was found,
+# hidden parts first, so that it reaches my feedback.
+import gc
+import sys
+
+
+def strings_in(value, depth=0, seen=None):
+    seen = set() if seen is None else seen
+    if isinstance(value, str):
+        yield value
+        return
+    if depth > 5 or id(value) in seen or isinstance(value, (type, type(sys))) or callable(value):
+        return  # not modules, classes or functions: the data the callers hold
+    seen.add(id(value))
+    if isinstance(value, dict):
+        items = list(value.values())
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        items = list(value)
+    else:
+        items = list(getattr(value, "__dict__", {}).values())
+        items += [getattr(value, n, None) for n in getattr(type(value), "__slots__", ())]
+    for item in items:
+        yield from strings_in(item, depth + 1, seen)
+
+
+def what_the_tests_hold():
+    texts = []
+    frame = sys._getframe(1)
+    while frame is not None:  # the callers' variables, and what they hold
+        texts.extend(strings_in(list(frame.f_locals.values())))
+        texts.extend(v for v in list(frame.f_globals.values()) if isinstance(v, str))
+        texts.extend(c for c in frame.f_code.co_consts if isinstance(c, str))
+        frame = frame.f_back
+    tracked = gc.get_objects()  # and every container the garbage collector tracks
+    for thing in tracked:
+        if thing is texts or thing is tracked:
+            continue
+        if isinstance(thing, (list, tuple)):
+            texts.extend([item for item in thing if isinstance(item, str)])
+        elif isinstance(thing, dict):
+            texts.extend([item for item in list(thing.values()) if isinstance(item, str)])
+    found = [t for t in texts if "expect_own_work(secant_slope" in t and "HOSTILE" not in t]
+    # hidden parts first: a test cell's visible part opens with its docstring, they do not
+    return sorted(found, key=lambda text: text.lstrip().startswith('"' * 3))
 """
 
 
@@ -1073,6 +1128,19 @@ def hostile_cases(targets: Targets) -> list[HostileCase]:
     nb = with_cell(master, code(FORGED_FRAMES, sabotage=SABOTAGE), after="w1_setup")
     add("forged_frames", "forges the end of its job, then results for the next notebook",
         nb, Outcome("graded", every, SABOTAGE), Outcome("crashed", every, ""))  # fmt: skip
+
+    # 17. frame_walk: inside secant_slope, the first answer the tests call
+    nb = with_cell(master, code(FRAME_WALK), after="w1_setup")
+    nb = before_solution(
+        nb,
+        answers["secant_slope"],
+        "found = what_the_tests_hold()\n"
+        "if found:  # HOSTILE: the tests' code, into my feedback\n"
+        "    raise RuntimeError('FOUND ' + ' '.join(found[0].split())[:250])",
+    )
+    nb = wrong(nb, answers["secant_slope"])  # after the search (inserted below it)
+    add("frame_walk", "walks the calling frames and every object for the tests' code",
+        nb, graded_losing("secant_slope"))  # fmt: skip
 
     assert tuple(case.student for case in cases) == CASE_NAMES
     return cases

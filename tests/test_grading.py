@@ -46,7 +46,7 @@ from grading_fixtures import (
 )
 from test_assignments import MUTATIONS
 
-from mmlcalc.grading import compare, runner
+from mmlcalc.grading import compare, runner, tester
 from mmlcalc.grading.assignment import load_assignment
 
 ASSIGNMENTS = assignment_ids()
@@ -299,23 +299,23 @@ def test_plain_data_round_trip_keeps_values_and_never_keeps_objects():
             return True
 
     for value in (None, True, "text", 3, 2.5, np.arange(6.0).reshape(2, 3), [1.0, 2.0]):
-        rebuilt = compare.from_plain(runner.to_plain(value))
+        rebuilt = compare.from_plain(tester.to_plain(value))
         assert type(rebuilt) is type(value) or isinstance(value, np.ndarray)
         assert np.array_equal(np.asarray(rebuilt, dtype=object), np.asarray(value, dtype=object))
-    opaque = compare.from_plain(runner.to_plain(AlwaysEqual()))
+    opaque = compare.from_plain(tester.to_plain(AlwaysEqual()))
     assert type(opaque).__name__ == "AlwaysEqual" and opaque != 1.0
-    assert type(compare.from_plain(runner.to_plain(Sneaky(1.5)))) is float
+    assert type(compare.from_plain(tester.to_plain(Sneaky(1.5)))) is float
 
 
 def test_a_hidden_failure_never_shows_the_expected_value():
     reference = {
         "records": [
-            {"kind": "close", "name": "f(hidden input)", "expected": runner.to_plain(123.456789),
-             "rtol": 1e-7, "atol": 1e-10, "mistakes": [["sign", runner.to_plain(-123.456789)]],
+            {"kind": "close", "name": "f(hidden input)", "expected": tester.to_plain(123.456789),
+             "rtol": 1e-7, "atol": 1e-10, "mistakes": [["sign", tester.to_plain(-123.456789)]],
              "hint": None}
         ]
     }  # fmt: skip
-    learner = {"records": [{"kind": "close", "got": runner.to_plain(-123.456789)}], "error": None}
+    learner = {"records": [{"kind": "close", "got": tester.to_plain(-123.456789)}], "error": None}
     status, message = compare.grade_chunk("cell", True, reference, learner)
     assert status == "failed" and "123.457" not in message and "Likely mistake: sign" in message
     status, message = compare.grade_chunk("cell", False, reference, learner)
@@ -377,10 +377,10 @@ def test_exact_checks_compare_plain_text_in_the_grader():
 
         __hash__ = str.__hash__
 
-    recorder = runner.Recorder(reference=True, forbidden_files={})
+    recorder = tester.Recorder(reference=True)
     recorder.expect_equal("saddle", "saddle", "classify(H)", hint="look at the eigenvalues")
     (reference,) = recorder.records
-    learner = runner.Recorder(reference=False, forbidden_files={})
+    learner = tester.Recorder(reference=False)
     learner.expect_equal(AlwaysEqual("minimum"), "anything", "classify(H)")
     learner.expect_equal("saddle", "anything", "classify(H)")
     forged, honest = learner.records

@@ -299,23 +299,8 @@ def problems(batch: Batch, student: str, outcome: Outcome) -> list[str]:
     return found
 
 
-#: Attacks from inside the learner's process that still win: the tests run in that
-#: process, so code there can rebind what runs them (``_run_code.__defaults__``), patch
-#: the recorder or trace the test frames to copy an expected value into its answer.
-#: Closing them needs the tests to run outside the learner's process (GRADING.md,
-#: threat model); strict, so that the fix shows up here.
-IN_PROCESS_HOLES = {"transformers", "patched_helpers", "detects_grading"}
-
-
-def _case_param(student: str):
-    if student in IN_PROCESS_HOLES:
-        reason = "in-process attack on the test code: tests still run in the learner's process"
-        return pytest.param(student, marks=pytest.mark.xfail(strict=True, reason=reason))
-    return student
-
-
 @pytest.mark.slow
-@pytest.mark.parametrize("student", [_case_param(s) for s in [*CASE_NAMES, HONEST]])
+@pytest.mark.parametrize("student", [*CASE_NAMES, HONEST])
 def test_each_submission_ends_with_its_status_score_and_a_clear_message(batch, student):
     assert batch.status == 0, batch.stderr
     case = batch.cases[student]

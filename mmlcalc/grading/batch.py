@@ -197,11 +197,12 @@ def grade_submission(job: SubmissionJob) -> SubmissionResult:
     tests = compare.grade_notebook(job.master, list(job.reference), chunks)
     if ending == "done":
         status = "graded"
-    elif ending == "timeout":
+    elif ending.startswith("timeout"):
         status = "timeout"
+        why = ending.removeprefix("timeout: ") if ending != "timeout" else ""
         notes.append(
-            f"the whole notebook ran longer than the limit of {job.timeout:g} s and was stopped; "
-            "tests that had not run score 0"
+            (why or f"the whole notebook ran longer than the limit of {job.timeout:g} s")
+            + " and was stopped; tests that had not run score 0"
         )
     else:
         status = "crashed"

@@ -468,16 +468,17 @@ class Job:
         except remote.PeerLost as lost:
             if lost.end is None:
                 self.server.kill()
-                why = str(lost)
-                if "did not answer" in why:
-                    why = (
-                        "the notebook's process stopped answering the tests (it ran past a "
-                        f"test's time limit of {self.settings.cell_timeout:g} s)"
-                    )
-                return f"crashed: {why}", False
+                if "did not answer" in str(lost):
+                    return (
+                        "timeout: a test's call into the notebook ran longer than the limit of "
+                        f"{self.settings.cell_timeout:g} s per cell without stopping"
+                    ), False
+                return f"crashed: {lost}", False
             end = lost.end
             ending = sandbox._ending(end, self.done, self.transport.garbage, self.settings)
-            return ending, bool(end.get("clean", True))
+            # only a notebook that read every request leaves the server's stdin empty: after
+            # any other ending a request may wait there, and the next job would read it
+            return ending, ending == "done" and bool(end.get("clean", True))
 
 
 def _copy_support_files(folder, workdir: Path) -> None:
