@@ -16,6 +16,7 @@ import io
 import os
 import subprocess
 import sys
+import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -249,6 +250,64 @@ def test_every_assignment_grades_correct_partly_and_blank_work_from_a_zip(
         assert {"correct": score == full, "blank": score == 0, "partly": 0 < score < full}[kind], (
             row
         )
+
+
+#: Week 5 answers that never stop: one spins without calling f (only the test's own
+#: 3 s alarm, in the test process, can stop it), one keeps calling f and swallows
+#: every Exception (the test's call counter raises a BaseException, across the pipe).
+RUNAWAY_NEWTON = {
+    "spins": """
+import numpy as np
+
+
+def newton_raphson(f, df, x0, tol=1e-10, max_iter=50, bound=1e8):
+    x = x0
+    while True:
+        x = x + 0.0
+""",
+    "swallows": """
+import numpy as np
+
+
+def newton_raphson(f, df, x0, tol=1e-10, max_iter=50, bound=1e8):
+    path = [x0]
+    while True:
+        try:
+            path.append(path[-1] - f(path[-1]) / df(path[-1]))
+        except Exception:
+            pass
+""",
+}
+
+
+@pytest.mark.slow
+def test_a_tests_own_time_budget_stops_a_runaway_answer_across_processes(tmp_path, cache):
+    """Week 5's run_with_budget (signal.setitimer in the test) and counted() still work when
+    the learner's function runs in another process: the runaway answers fail their tests
+    with the budget's message, in bounded time, and every other test keeps its points."""
+    name, master = master_of("week5")
+    for student, source in RUNAWAY_NEWTON.items():
+        notebook = correct(master)
+        next(
+            c
+            for c in notebook.cells
+            if c.metadata.get("nbgrader", {}).get("grade_id") == "w5_newton_raphson"
+        ).source = source.strip()
+        write_notebook(notebook, tmp_path / "in" / student / "week5" / name)
+    started = time.monotonic()
+    limits = ["--cell-timeout", "20", "--timeout", "200", "--cache", cache]
+    status, _, err = run_cli("week5", tmp_path / "in", "--out", tmp_path / "out", *limits)
+    seconds = time.monotonic() - started
+    assert status == 0, err
+    newton = {"w5_newton_converges", "w5_newton_detects_failures"}
+    for row in read_csv(tmp_path / "out" / "results.csv"):
+        if row["grade_id"] in newton:
+            assert float(row["points"]) == 0 and row["status"] == "error", row
+            assert "did not stop" in row["message"], row
+        else:
+            assert float(row["points"]) == float(row["max_points"]), row
+    # each of the 4 newton test parts stops at its first 3 s budget: far below 4 x 20 s
+    assert seconds < 60, f"{seconds:.0f} s"
 
 
 @pytest.mark.slow

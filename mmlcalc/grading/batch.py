@@ -3,14 +3,16 @@
 ``grade_submission(job) -> result`` is a plain function of plain, picklable data
 (:class:`SubmissionJob` in, :class:`SubmissionResult` out), so any executor can run
 it: :func:`run_batch` uses a ``concurrent.futures.ThreadPoolExecutor`` whose
-threads only supervise (each starts one worker process, reads its messages and
-enforces the wall-clock limit); a distributed engine could call the same function
+threads only supervise (each hands one job to a test process, reads its messages and
+enforces a wall-clock backstop); a distributed engine could call the same function
 on another machine that holds the files.
 
-Notebook processes come from worker servers (:mod:`.zygote`) that have already
-imported NumPy, matplotlib (backend Agg) and the checks, so a submission pays a
-fork, not an interpreter start-up and its imports, and still runs in a process of
-its own; the servers run in a sandbox when the machine allows (:mod:`.sandbox`).
+Each job takes two processes: the notebook's (:mod:`.runner`), forked by a worker
+server (:mod:`.zygote`) that has already imported NumPy, matplotlib (backend Agg)
+and the checks, so a submission pays a fork, not an interpreter start-up, and runs
+in a sandbox when the machine allows (:mod:`.sandbox`); and a test process
+(:mod:`.tester`) that runs the master's tests and calls into the notebook's
+(:mod:`.remote`). Both kinds are kept from job to job (:mod:`.pools`).
 """
 
 from __future__ import annotations

@@ -333,8 +333,9 @@ def remote_object(endpoint, data: dict) -> RemoteObject:
 class Endpoint:
     """One side: its exported objects, and requests to the other side.
 
-    ``transport`` has ``send(message)`` and ``receive(wait_until) -> message`` (a dict;
-    raising :class:`PeerLost` when the other side is gone). ``on_other(message)`` is
+    ``transport`` has ``send(message)``, ``receive(wait_until) -> message`` (a dict, or
+    None at ``wait_until``; raising :class:`PeerLost` when the other side is gone; the
+    same message again until ``processed()`` is called). ``on_other(message)`` is
     given every message that is neither a request nor a reply (the notebook's cell
     reports). ``watch_call(modules, function, args, kwargs)`` runs a watched call
     (only the notebook's side has one).
@@ -349,6 +350,7 @@ class Endpoint:
         self.exported_ids: dict[int, int] = {}
         self.next_id = 0
         self.abandoned: dict[int, float] = {}  # calls we stopped waiting for: their time limit
+        self.replied = 0  # the last request whose reply came
         self.raised: dict[int, BaseException] = {}  # our exceptions, by token
         self.watch: tuple[str, ...] | None = None  # modules watched by expect_own_work
         self.called: str | None = None  # the first call into them found
@@ -385,7 +387,8 @@ class Endpoint:
     # requests
     def request(self, op: str, target, args, kwargs):
         """Send one request about ``target`` (a :class:`RemoteObject`) and wait for its reply."""
-        self._settle()
+        if self.trusted_side:  # (the notebook's side ignores late replies by their number)
+            self._settle()
         self.next_id += 1
         number = self.next_id
         timeout = None
@@ -411,31 +414,48 @@ class Endpoint:
         except PeerLost:
             raise
         except BaseException:  # our own alarm while waiting: the reply comes later
-            self.abandoned[number] = limit if limit is not None else time.monotonic() + 60.0
+            if self.trusted_side and self.replied != number:
+                self.abandoned[number] = limit if limit is not None else time.monotonic() + 60.0
             raise
         return self._result(reply, args)
 
     def _settle(self) -> None:
-        """Wait until calls we stopped waiting for have ended on the other side."""
+        """Wait until calls we stopped waiting for have ended on the notebook's side.
+
+        The notebook's process does one thing at a time: a new call sent while it still
+        runs the old one would be served inside it, under the old one's time limit.
+        """
         while self.abandoned:
             number = min(self.abandoned)
             self._wait(number, self.abandoned[number])
 
     def _wait(self, number: int, limit: float | None) -> dict:
+        """The reply to request ``number``, serving the other side's requests meanwhile.
+
+        A time limit may strike (as an exception) between any two steps here. The
+        transport keeps the message it handed out until it is marked processed, so an
+        interrupted message is dealt with on the next call, not lost. A request is
+        marked as it is served (serving may wait in turn): one cut off in the few steps
+        between is the rare loss, which the notebook's own time limit then ends.
+        """
         while True:
             message = self.transport.receive(limit)
             if message is None:
                 raise PeerLost(f"the {self.peer} did not answer in time")
             kind = message.get("m")
             if kind == "reply":
-                if message.get("id") == number:
-                    self.abandoned.pop(number, None)
-                    return message
                 self.abandoned.pop(message.get("id"), None)
+                if message.get("id") == number:
+                    self.replied = number
+                    self.transport.processed()
+                    return message
             elif kind == "request":
+                self.transport.processed()  # before serving: serving waits in turn
                 self.serve(message)
+                continue
             else:
                 self.on_other(message)
+            self.transport.processed()
 
     def _result(self, reply: dict, args):
         if self.watch and isinstance(reply.get("called"), str) and self.called is None:
@@ -503,6 +523,10 @@ class Endpoint:
                 raise PeerLost("keyword arguments that are not data")
             kwargs = {str(k): decode(v, self) for k, v in kwargs_data.items()}
             op = message.get("op")
+            if self.trusted_side and op != "call":
+                # the tests' objects may only be called: an attribute could lead anywhere
+                # (a function's __globals__ are the tests' namespace)
+                raise PeerLost(f"a request to read a test's object ({str(op)[:40]})")
             if op == "call":
                 watch = message.get("watch")
                 if watch and self.watch_call is not None:

@@ -1,4 +1,4 @@
-"""The notebook's process: run one notebook's code and record every check as plain data.
+"""The notebook's process: run the learner's cells, then answer the tests' requests.
 
 :func:`child_main` runs in a fresh process forked for each submission (and for
 each master, to get the reference values) by the worker server
@@ -10,14 +10,14 @@ each master, to get the reference values) by the worker server
 * points stdin at ``/dev/null`` (``input()`` raises ``EOFError``), and stdout and
   stderr at a size-capped buffer (file descriptors 1 and 2 at ``/dev/null``);
 * replaces the environment by a short allow-list (no grading markers), seeds
-  ``random`` and ``numpy.random``, and works in its own fresh folder;
-* replaces the helpers of :mod:`mmlcalc.checks` by RECORDING versions, in the
-  module and in the notebook's namespace (again before every test chunk).
+  ``random`` and ``numpy.random``, and works in its own fresh folder.
 
-Phase 1 runs the notebook's cells, phase 2 the master's test chunks, each under a
-per-cell time limit (``signal.setitimer``). After every cell and every chunk a JSON
-message goes to the parent over a pipe, so a process that dies keeps what it sent.
-JSON, not pickle: the grader must never unpickle what a learner's process wrote.
+It runs the notebook's cells, each under a per-cell time limit
+(``signal.setitimer``), and reports each one to the test process. Then it answers
+the test process's requests (:mod:`mmlcalc.grading.remote`): the values of names,
+calls of the learner's functions, each under the time its test has left. The
+tests themselves never run here (:mod:`mmlcalc.grading.tester`). Everything sent
+is JSON, never pickle: nothing outside may unpickle what a learner's process wrote.
 """
 
 from __future__ import annotations
@@ -238,24 +238,43 @@ def _run_code(
 class _PipeTransport:
     """Frames to the worker server (relayed to the test process) and from the test process.
 
-    ``SIGALRM`` is held back while a frame is read or written, so that a time limit
-    never cuts a frame in half; it is delivered as soon as the frame is through.
+    ``SIGALRM`` (a time limit) is held back while a frame is written, and while one
+    is read and handed out, never longer than 50 ms: a frame is never cut in half,
+    and a message read is kept until it is processed (see ``remote.Endpoint._wait``).
+    Between reads the limit strikes at once, even while waiting for the test process.
     """
 
     def __init__(self, sender: int, requests: int):
-        self.sender, self.requests = sender, requests
+        self.sender = sender
+        self.reader = frames.FrameReader(requests, MAX_REQUEST_BYTES)
+        self.unprocessed = None
 
     def send(self, message: dict) -> None:
         data = json.dumps(message, allow_nan=True, separators=(",", ":")).encode()
         with _alarm_held():
             frames.write_raw(self.sender, data)
 
+    def processed(self) -> None:
+        self.unprocessed = None
+
     def receive(self, limit=None):
-        with _alarm_held():
-            message = frames.read(self.requests, MAX_REQUEST_BYTES)
-        if not isinstance(message, dict):
-            raise remote.PeerLost("the test process closed the connection")
-        return message
+        while self.unprocessed is None:
+            with _alarm_held():
+                try:
+                    payload = self.reader.next(time.monotonic() + 0.05, step=0.05)
+                except frames.FrameError:
+                    payload = None
+                if payload is None:
+                    raise remote.PeerLost("the test process closed the connection")
+                if payload != "timeout":
+                    try:
+                        message = json.loads(payload)
+                    except ValueError:
+                        message = None
+                    if not isinstance(message, dict):
+                        raise remote.PeerLost("the test process sent something else")
+                    self.unprocessed = message
+        return self.unprocessed
 
 
 @contextlib.contextmanager
@@ -370,6 +389,7 @@ def child_main(program, settings: RunSettings, sender: int, requests: int) -> No
     while not side.finished:
         try:
             message = transport.receive()
+            transport.processed()
             if message.get("m") == "request":
                 side.serve_top(message)
         except CellTimeout:

@@ -361,6 +361,7 @@ class WorkerServer:
         plain_settings = asdict(settings)
         plain_settings["protected"] = list(settings.protected)
         request = {
+            "m": "job",
             "program": program.to_plain(),
             "settings": plain_settings,
             "files": [[name, base64.b64encode(data).decode()] for name, data in files],

@@ -268,6 +268,10 @@ class ServerTransport:
         self.server = server
         self.backstop = backstop  # monotonic time past which the job is given up
         self.garbage = False
+        self.unprocessed = None  # the message handed out and not yet dealt with
+
+    def processed(self) -> None:
+        self.unprocessed = None
 
     def send(self, message: dict) -> None:
         try:
@@ -278,6 +282,8 @@ class ServerTransport:
             raise remote.PeerLost(why) from None
 
     def receive(self, limit: float | None):
+        if self.unprocessed is not None:
+            return self.unprocessed
         while True:
             now = time.monotonic()
             if now >= self.backstop:
@@ -285,8 +291,10 @@ class ServerTransport:
             if limit is not None and now >= limit:
                 return None
             until = min(now + 0.05, self.backstop, limit if limit is not None else now + 0.05)
-            with _alarm_held():
+            with _alarm_held():  # kept before the alarm can strike: see remote.Endpoint._wait
                 message = self.server.next(until, step=0.05)
+                if isinstance(message, dict) and message.get("m") != "end":
+                    self.unprocessed = message
             if message == "timeout":
                 continue
             if message == "garbage":
@@ -340,13 +348,13 @@ class Job:
             self.transport, "notebook", trusted_side=True, on_other=self.on_other
         )
         self.recorder = Recorder(self.settings.mode == "reference", self.endpoint)
-        self.ready = self.done = False
+        self.ready = self.finished = False
         self.code_seconds = 0.0
         self.fetched: dict[str, object] = {}
         self.read_names: set[str] = set()
 
     def on_other(self, message: dict) -> None:
-        """The notebook's own reports: its cells, ready for the tests, done."""
+        """The notebook's own reports: its cells, and that it is ready for the tests."""
         kind = message.get("m")
         if kind == "cell":
             seconds = message.get("s")
@@ -363,8 +371,6 @@ class Job:
             )
         elif kind == "tests":
             self.ready = True
-        elif kind == "done":
-            self.done = True
 
     # the namespace of the tests
     def _notebook(self, handle: int, name: str) -> remote.RemoteFunction:
@@ -441,8 +447,9 @@ class Job:
         try:
             while not self.ready:
                 message = self.transport.receive(None)
+                self.transport.processed()
                 if message.get("m") == "request":
-                    self.endpoint.serve(message)  # nothing is exported yet: an error reply
+                    self.endpoint.serve(message)  # nothing is exported yet: the job is lost
                 else:
                     self.on_other(message)
             namespace = {"__builtins__": builtins, "__name__": "__main__"}
@@ -463,8 +470,10 @@ class Job:
                 )
             self.endpoint.deadline = time.monotonic() + 5.0
             self._notebook(1, "finish")()
+            self.finished = True  # its reply came: every request was read
             while True:
                 self.on_other(self.transport.receive(None))
+                self.transport.processed()
         except remote.PeerLost as lost:
             if lost.end is None:
                 self.server.kill()
@@ -475,10 +484,11 @@ class Job:
                     ), False
                 return f"crashed: {lost}", False
             end = lost.end
-            ending = sandbox._ending(end, self.done, self.transport.garbage, self.settings)
+            ending = sandbox._ending(end, self.finished, self.transport.garbage, self.settings)
             # only a notebook that read every request leaves the server's stdin empty: after
-            # any other ending a request may wait there, and the next job would read it
-            return ending, ending == "done" and bool(end.get("clean", True))
+            # any other ending a request may wait there (the next job's process skips it,
+            # but a new server is cheap insurance)
+            return ending, self.finished and bool(end.get("clean", True))
 
 
 def _copy_support_files(folder, workdir: Path) -> None:

@@ -7,10 +7,12 @@ available, as a plain child process. It imports NumPy and matplotlib once, then
 serves jobs one after another:
 
 1. it forks a child **before** any job data exists in its own memory; the child
-   reads one request frame (the notebook's program, limits and files) from the
-   server's stdin, closes every descriptor that leads to the grader, writes the
-   files into a fresh working folder, reports the limits in a first frame (still
-   before any learner code), and runs :func:`mmlcalc.grading.runner.child_main`;
+   reads one request frame (the notebook's cells, limits and files) from the
+   server's stdin, closes every descriptor that leads to the grader except that
+   stdin (the test process's requests follow on it) and its pipe to the server,
+   writes the files into a fresh working folder, reports the limits in a first
+   frame (still before any learner code), and runs
+   :func:`mmlcalc.grading.runner.child_main`;
 2. the server relays the child's frames to its stdout (the only writer of that
    pipe, so a learner's process cannot forge the end of its job), and watches the
    job: wall-clock limit, total memory (proportional set size) of every process of the job, and
@@ -101,12 +103,15 @@ def _write_files(workdir: Path, files) -> None:
 
 def _child(config: dict, sender: int) -> None:
     _set_dumpable(1)  # so that the server's watchdog can read this process's memory use
-    try:
-        request = frames.read(0, MAX_REQUEST_BYTES)
-    except frames.FrameError:
-        os._exit(71)
-    if request is None:  # the grader closed the server's stdin: shut down
-        os._exit(0)
+    while True:  # skip what an earlier job left unread (a request it never took)
+        try:
+            request = frames.read(0, MAX_REQUEST_BYTES)
+        except frames.FrameError:
+            os._exit(71)
+        if request is None:  # the grader closed the server's stdin: shut down
+            os._exit(0)
+        if isinstance(request, dict) and request.get("m") == "job":
+            break
     requests = os.dup(0)  # the test process's requests follow the job on the same pipe
     _close_grader_descriptors(keep=(sender, requests))
     if config["sandboxed"]:
