@@ -24,8 +24,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat
-
 from .runner import Chunk, Program
 
 BEGIN_HIDDEN = "### BEGIN HIDDEN TESTS"
@@ -136,6 +134,8 @@ def without_magics(source: str) -> str:
 
 def parse_master(path: Path) -> MasterNotebook:
     """Parse one master notebook; raise :class:`AssignmentError` if it is unusable."""
+    import nbformat  # here, not at the top: importing it takes a second or two
+
     try:
         data = path.read_bytes()
         notebook = nbformat.reads(data.decode("utf-8"), as_version=4)

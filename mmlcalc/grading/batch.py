@@ -28,7 +28,6 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import nbformat
 import numpy as np
 
 from . import compare, pools, remote, runner, tester
@@ -92,6 +91,8 @@ def _ungraded(job: SubmissionJob, status: str, why: str, notes=()) -> Submission
 
 def read_learner_notebook(path: str):
     """``(notebook, notes)`` or raise ValueError with a one-line reason."""
+    import nbformat  # here, not at the top: importing it takes a second or two
+
     file = Path(path)
     size = file.stat().st_size
     if size == 0:

@@ -14,6 +14,7 @@ import os
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import mmlcalc
@@ -179,31 +180,51 @@ def fail(message: str) -> int:
     return EXIT_GRADER_CANNOT_RUN
 
 
+def _decide_and_prestart(isolation, protected, processes: int, jobs: int) -> pools.Decision:
+    """Sandbox or not (the warning is printed by the caller); then start ``jobs`` test processes."""
+    decision = pools.resolve(isolation, protected, processes, warn=False)
+    pools.prestart(isolation, protected, processes, jobs)
+    return decision
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     source = Path(args.source) if args.source else default_source()
+    submissions = Path(args.submissions)
+    out = Path(args.out)
+    cache = None if args.no_cache else str(Path(args.cache) if args.cache else default_cache())
+    db_url = None if args.no_gradebook else (args.gradebook or default_gradebook(Path.cwd()))
+    deciding, protected = None, None
+    if (source / args.assignment).is_dir() and submissions.exists():
+        # deciding sandbox or not starts a sandbox, and the test processes take a second
+        # to start: do both while the masters are read (nbformat alone takes a second)
+        protected = protected_paths(source, submissions, out, cache, db_url)
+        deciding = ThreadPoolExecutor(max_workers=1)
+        decision_of = deciding.submit(
+            _decide_and_prestart, args.isolation, protected, args.processes, args.jobs
+        )
+        deciding.shutdown(wait=False)
     try:
         assignment = load_assignment(source, args.assignment)
     except AssignmentError as error:
         return fail(str(error))
-    submissions = Path(args.submissions)
     if not submissions.exists():
         return fail(f"no submissions at {submissions}")
-    out = Path(args.out)
-    cache = None if args.no_cache else str(Path(args.cache) if args.cache else default_cache())
-    db_url = None if args.no_gradebook else (args.gradebook or default_gradebook(Path.cwd()))
     settings = RunSettings(
         cell_timeout=args.cell_timeout,
         memory_mb=args.memory,
         disk_mb=args.disk,
         processes=args.processes,
         isolation=args.isolation,
-        protected=protected_paths(source, submissions, out, cache, db_url),
+        protected=protected or protected_paths(source, submissions, out, cache, db_url),
     )
     try:
-        decision = pools.resolve(
-            settings.isolation, settings.protected, settings.processes, warn=False
-        )
+        if deciding is not None:
+            decision = decision_of.result()
+        else:
+            decision = _decide_and_prestart(
+                settings.isolation, settings.protected, settings.processes, args.jobs
+            )
     except sandbox.SandboxUnavailable as error:
         return fail(f"{error}. {sandbox.HOW_TO_SANDBOX}")
     report_notes = []

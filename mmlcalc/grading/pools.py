@@ -33,21 +33,51 @@ class WorkerPool:
         self.command = command
         self.processes = processes
         self.idle: list[TestProcess] = []
-        self.lock = threading.Lock()
+        self.starting = 0  # started in the background by fill(), not ready yet
+        self.lock = threading.Condition()
+
+    def fill(self, count: int) -> None:
+        """Start test processes in the background until ``count`` are idle or starting.
+
+        Called before a batch, so that the ``--jobs`` processes start side by side
+        while the grader reads the submissions; one that fails to start is left to
+        :meth:`take`, which starts its own (and reports the error).
+        """
+        with self.lock:
+            missing = max(0, count - len(self.idle) - self.starting)
+            self.starting += missing
+        for _ in range(missing):
+            threading.Thread(target=self._start_one, daemon=True).start()
+
+    def _start_one(self) -> None:
+        try:
+            worker = TestProcess(self.command, self.processes)
+        except Exception:  # SandboxUnavailable, OSError: take() tries again and says why
+            worker = None
+        with self.lock:
+            self.starting -= 1
+            if worker is not None:
+                self.idle.append(worker)
+            self.lock.notify_all()
 
     def take(self) -> TestProcess:
         with self.lock:
-            while self.idle:
-                worker = self.idle.pop()
-                if worker.usable():
-                    return worker
-                worker.close()
+            while True:
+                while self.idle:
+                    worker = self.idle.pop()
+                    if worker.usable():
+                        return worker
+                    worker.close()
+                if not self.starting:
+                    break
+                self.lock.wait()  # one is on its way: quicker than starting another
         return TestProcess(self.command, self.processes)
 
     def give_back(self, worker: TestProcess) -> None:
         if worker.usable():
             with self.lock:
                 self.idle.append(worker)
+                self.lock.notify_all()
         else:
             worker.close()
 
@@ -139,6 +169,11 @@ def pool_for(isolation: str = "auto", protected=(), processes: int = 64) -> Work
     decision = resolve(isolation, protected, processes)
     with _registry_lock:
         return _pool(decision.mode, protected, processes)
+
+
+def prestart(isolation: str, protected, processes: int, count: int) -> None:
+    """Start ``count`` test processes of the pool for these settings, in the background."""
+    pool_for(isolation, protected, processes).fill(count)
 
 
 def close_pools() -> None:

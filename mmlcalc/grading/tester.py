@@ -33,7 +33,6 @@ import ast
 import base64
 import builtins
 import contextlib
-import ctypes
 import functools
 import json
 import os
@@ -60,7 +59,6 @@ MAX_TEXT = 2_000
 SEND_LIMIT = 10.0
 #: Support files (besides notebooks) copied from the master's folder for the tests: most bytes.
 MAX_SUPPORT_BYTES = 100 * 2**20
-_PR_SET_PDEATHSIG = 1
 
 # --- the records: the test's values as plain data ------------------------------------
 
@@ -508,12 +506,15 @@ def _copy_support_files(folder, workdir: Path) -> None:
 
 
 def serve(config: dict) -> None:
-    """The test process's loop: one job after another from stdin, results to stdout."""
+    """The test process's loop: one job after another from stdin, results to stdout.
+
+    It ends when its stdin closes: the grader closed it, or died. (Not a parent-death
+    signal: that follows the grader's thread that started the process, which may end
+    long before the grader.)
+    """
     out = os.dup(1)
     os.dup2(2, 1)  # a test's print goes to stderr, never into the frames
     sys.stdout = sys.stderr
-    with contextlib.suppress(Exception):  # die with the grader (Linux)
-        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     command = sandbox.ServerCommand(tuple(config["argv"]), config["env"], config["sandboxed"])
 
