@@ -167,11 +167,15 @@ def test_what_is_not_data_is_refused(wire, why):
         remote.decode(wire, remote.Endpoint(None, "notebook", True))
 
 
-def test_a_value_too_large_to_send_is_an_error_of_the_call(pair, monkeypatch):
+def test_a_value_too_large_to_send_stays_where_it_is(pair, monkeypatch):
     monkeypatch.setattr(remote, "MAX_NUMBERS", 1000)
-    p = pair(big=lambda: np.zeros(5000))
+    p = pair(big=lambda: np.zeros(5000), many=lambda: [0.0] * 5000, length=len)
+    big = p("big")()  # the notebook's big array: a handle (a test reading it does not fail)
+    assert isinstance(big, remote.RemoteObject) and len(big) == 5000
     with pytest.raises(ValueError, match="too large to send"):
-        p("big")()
+        p("many")()  # a list that large: an error of the call
+    with pytest.raises(remote.Unsendable):
+        p("length")(np.zeros(5000))  # the tests' own arguments are never cut short
 
 
 def test_free_names_are_every_name_the_code_reads():

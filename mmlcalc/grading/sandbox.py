@@ -1,7 +1,8 @@
 """Where a learner's code runs: a bubblewrap sandbox, or, with a warning, a plain process.
 
-The grader talks to long-lived **worker servers** (:mod:`mmlcalc.grading.zygote`),
-one per parallel job, which fork a fresh process for every notebook. With
+Each test process (:mod:`mmlcalc.grading.tester`, one per parallel job) talks to a
+long-lived **worker server** (:mod:`mmlcalc.grading.zygote`) of its own, which forks
+a fresh process for every notebook. With
 ``isolation="sandbox"`` each server runs under `bubblewrap`_ (Debian and Ubuntu
 package ``bubblewrap``, command ``bwrap``), which gives it, using Linux user
 namespaces and no privileges:
@@ -16,12 +17,13 @@ namespaces and no privileges:
 * its own PID, IPC, UTS and user namespaces (uid 1000, no capabilities), so a
   notebook can see, signal or trace no process outside its sandbox, and
   ``RLIMIT_NPROC`` counts only the sandbox's processes;
-* ``--die-with-parent``: if the grader dies, every sandbox dies with it.
+* ``--die-with-parent``: if its test process dies, the sandbox dies with it.
 
 ``isolation="none"`` runs the same servers as plain processes (rlimits, process
 groups and the time limits still apply, the rest does not); ``"auto"`` uses the
 sandbox when bubblewrap works on this machine and otherwise warns, naming what is
-not enforced. :func:`resolve` makes that decision once per process.
+not enforced. :func:`mmlcalc.grading.pools.resolve` makes that decision once per
+grader process.
 
 .. _bubblewrap: https://github.com/containers/bubblewrap
 """
