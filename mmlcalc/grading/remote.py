@@ -93,6 +93,20 @@ def _exception_class(name: str, base: type) -> type:
     return type(clean, (base,), {})
 
 
+@contextlib.contextmanager
+def alarm_held():
+    """Hold ``SIGALRM`` (a time limit) back while a frame is read or written, then deliver it.
+
+    Both sides use it so that a time limit never cuts a frame in half or loses a
+    message between reading it and keeping it.
+    """
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGALRM})
+
+
 # --- values ----------------------------------------------------------------------------------
 
 

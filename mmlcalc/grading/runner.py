@@ -251,7 +251,7 @@ class _PipeTransport:
 
     def send(self, message: dict) -> None:
         data = json.dumps(message, allow_nan=True, separators=(",", ":")).encode()
-        with _alarm_held():
+        with remote.alarm_held():
             frames.write_raw(self.sender, data)
 
     def processed(self) -> None:
@@ -259,7 +259,7 @@ class _PipeTransport:
 
     def receive(self, limit=None):
         while self.unprocessed is None:
-            with _alarm_held():
+            with remote.alarm_held():
                 try:
                     payload = self.reader.next(time.monotonic() + 0.05, step=0.05)
                 except frames.FrameError:
@@ -275,15 +275,6 @@ class _PipeTransport:
                         raise remote.PeerLost("the test process sent something else")
                     self.unprocessed = message
         return self.unprocessed
-
-
-@contextlib.contextmanager
-def _alarm_held():
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGALRM})
 
 
 #: Largest request frame the notebook's process accepts from the test process, bytes.

@@ -273,7 +273,7 @@ class ServerTransport:
 
     def send(self, message: dict) -> None:
         try:
-            with _alarm_held():
+            with remote.alarm_held():
                 self.server.send(message, time.monotonic() + SEND_LIMIT)
         except (OSError, TimeoutError, ValueError) as error:
             why = f"the notebook's process does not take requests ({error})"
@@ -289,7 +289,7 @@ class ServerTransport:
             if limit is not None and now >= limit:
                 return None
             until = min(now + 0.05, self.backstop, limit if limit is not None else now + 0.05)
-            with _alarm_held():  # kept before the alarm can strike: see remote.Endpoint._wait
+            with remote.alarm_held():  # kept before the alarm can strike: see remote.Endpoint._wait
                 message = self.server.next(until, step=0.05)
                 if isinstance(message, dict) and message.get("m") != "end":
                     self.unprocessed = message
@@ -303,15 +303,6 @@ class ServerTransport:
             if message.get("m") == "end":  # the server's own: relayed ones are garbage
                 raise remote.PeerLost("the job ended", end=message)
             return message
-
-
-@contextlib.contextmanager
-def _alarm_held():
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGALRM})
 
 
 # --- one job ----------------------------------------------------------------------------------
