@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import ast
 import atexit
+import json
 import re
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
@@ -29,10 +30,17 @@ CELL_TIMEOUT_SECONDS = 60
 
 @dataclass
 class Run:
-    """An executed notebook: the notebook with its outputs, and how long it took."""
+    """An executed notebook: the notebook with its outputs, and how long it took.
+
+    ``values`` maps each expression the week's claims table asks for (see
+    ``tests/lecture_claims.py``) to ``{"value": ...}`` or ``{"error": ...}``, evaluated
+    by one extra cell after the lecture's last cell; that cell is removed from
+    ``notebook`` and its time is not counted in ``seconds``.
+    """
 
     notebook: nbformat.NotebookNode
     seconds: float
+    values: dict = field(default_factory=dict)
 
 
 _RUNS: dict[str, Run] = {}
@@ -49,12 +57,80 @@ def _workdir() -> Path:
     return _WORKDIR[0]
 
 
+#: Marks the line the values cell prints (see ``values_cell``).
+VALUES_MARKER = "__lecture_claims_values__"
+
+
+def values_cell(expressions) -> str:
+    """Code that evaluates each expression in the kernel and prints them all as JSON."""
+    return f"""\
+def _lecture_claims_values(expressions):
+    import json as _json
+
+    import numpy as _np
+
+    def plain(value):
+        if isinstance(value, _np.ndarray):
+            return value.tolist()
+        if isinstance(value, _np.generic):
+            return value.item()
+        if isinstance(value, (tuple, set, frozenset)):
+            return list(value)
+        raise TypeError(f"{{type(value).__name__}} is not JSON-able")
+
+    found = {{}}
+    for expression in expressions:
+        try:
+            value = eval(expression, globals())
+            _json.dumps(value, default=plain)
+            found[expression] = {{"value": value}}
+        except Exception as error:
+            found[expression] = {{"error": f"{{type(error).__name__}}: {{error}}"}}
+    print({VALUES_MARKER!r} + _json.dumps(found, default=plain))
+
+
+_lecture_claims_values({list(expressions)!r})
+"""
+
+
+def _values_wanted(name: str) -> tuple[str, ...]:
+    """The expressions the claims table of lecture ``name`` reads (none if it has none)."""
+    try:
+        import lecture_claims  # imported late: it imports this module
+    except ImportError:
+        return ()
+    try:
+        return lecture_claims.values_wanted(name)
+    except Exception:  # a broken claims table fails in test_lecture_claims, not here
+        return ()
+
+
+def _seconds(cell) -> float:
+    """How long nbclient took to execute ``cell`` (its recorded timing), 0 if unknown."""
+    timing = cell.get("metadata", {}).get("execution", {})
+    try:
+        from datetime import datetime
+
+        start = datetime.fromisoformat(timing["iopub.execute_input"].replace("Z", "+00:00"))
+        end = datetime.fromisoformat(timing["shell.execute_reply"].replace("Z", "+00:00"))
+    except (KeyError, ValueError):
+        return 0.0
+    return (end - start).total_seconds()
+
+
 def executed(path: Path) -> Run:
-    """The executed copy of the notebook ``path``, run once per session with every error kept."""
+    """The executed copy of the notebook ``path``, run once per session with every error kept.
+
+    If the week's claims table (``tests/claims/``) asks for values, one extra cell
+    evaluates them after the last cell; it is removed again (see :class:`Run`).
+    """
     name = Path(path).name
     if name not in _RUNS:
         workdir = _workdir()
         notebook = nbformat.read(workdir / name, as_version=4)
+        wanted = _values_wanted(name)
+        if wanted:
+            notebook.cells.append(nbformat.v4.new_code_cell(values_cell(wanted)))
         client = NotebookClient(
             notebook,
             kernel_name="python3",
@@ -64,7 +140,20 @@ def executed(path: Path) -> Run:
         )
         start = time.perf_counter()
         client.execute()
-        _RUNS[name] = Run(notebook, time.perf_counter() - start)
+        seconds = time.perf_counter() - start
+        values = {}
+        if wanted:
+            extra = notebook.cells.pop()
+            seconds -= _seconds(extra)
+            values = {e: {"error": "the values cell printed nothing"} for e in wanted}
+            printed = "".join(output.get("text", "") for output in extra.outputs)
+            for line in printed.splitlines():
+                if line.startswith(VALUES_MARKER):
+                    values = json.loads(line[len(VALUES_MARKER) :])
+            for output in extra.outputs:
+                if output.output_type == "error":
+                    values = {e: {"error": f"{output.ename}: {output.evalue}"} for e in wanted}
+        _RUNS[name] = Run(notebook, seconds, values)
     return _RUNS[name]
 
 

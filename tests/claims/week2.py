@@ -1,0 +1,15 @@
+"""Week 2's claims table: every number, sign and comparison the lecture's prose states."""
+
+from __future__ import annotations
+
+from lecture_claims import Claim, Definition
+
+NOTEBOOK = "02_multivariate_calculus.ipynb"
+
+CLAIMS: list[Claim] = []
+
+DEFINITIONS: list[Definition] = []
+
+#: Each call into mmlcalc's numerics, and a fragment of the earlier cell that writes its
+#: formula (see tests/test_formula_first.py).
+FORMULA_FIRST: dict[str, str] = {}
