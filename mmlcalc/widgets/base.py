@@ -22,9 +22,11 @@ it shows, and the readout is announced to screen readers as it changes.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import io
-from collections.abc import Callable, Mapping, Sequence
+import math
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import ipywidgets as widgets
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -41,6 +43,7 @@ __all__ = [
     "choice",
     "float_slider",
     "log_slider",
+    "set_range",
     "slider_layout",
     "status_html",
 ]
@@ -51,6 +54,11 @@ LABEL_STYLE = {"description_width": "initial"}
 
 
 def slider_layout() -> widgets.Layout:
+    """The layout every explorer's sliders share: 460 px wide, so long labels and
+    fine steps both fit and the sliders of one explorer line up.
+
+    A fresh :class:`ipywidgets.Layout` each call: widgets must not share one.
+    """
     return widgets.Layout(width="460px")
 
 
@@ -61,6 +69,10 @@ class Explorer(widgets.VBox):
     ----------
     build : callable
         ``build(figure, **rebuild_values) -> Scene``: draws the scene on ``figure``.
+        It receives the current value of every control named in ``rebuild_on``, by
+        key, and draws from those values (not from state kept elsewhere), so the
+        figure always matches the controls. It runs inside :meth:`paused`: it may
+        re-range other controls for the new choice (see :meth:`set_range`).
     controls : mapping of str to ipywidgets value widgets
         Each control's ``value`` is passed to ``scene.update`` under its key (or to
         ``build``, for keys in ``rebuild_on``).
@@ -72,6 +84,8 @@ class Explorer(widgets.VBox):
         Figure size in inches; the image keeps this size in the page.
     rebuild_on : sequence of str
         Keys of the controls that change the whole figure.
+    extra : sequence of ipywidgets widgets
+        More widgets (a row of buttons, say), placed under the controls.
 
     Attributes
     ----------
@@ -80,7 +94,46 @@ class Explorer(widgets.VBox):
     shown : dict
         The numbers of the last update (what the figure and readout show).
     figure : matplotlib.figure.Figure
+    control_box : ipywidgets.VBox
+        The controls, then the ``extra`` widgets.
     image, readout, caption : ipywidgets widgets
+
+    Notes
+    -----
+    Every explorer has the same five children: title, ``control_box``, image,
+    readout, caption. A subclass extends it through three hooks, never by editing
+    ``children`` or by overriding the change handler:
+
+    - ``extra=`` adds widgets under the controls;
+    - ``with self.paused():`` changes controls without a redraw at each change
+      (call :meth:`refresh` or :meth:`rebuild` after, when the block is not
+      already inside a redraw);
+    - :meth:`set_range` gives a slider a new range and value in one step.
+
+    Examples
+    --------
+    A subclass with a button that resets its slider:
+
+    >>> from mmlcalc.plotting.base import Scene
+    >>> class DotScene(Scene):
+    ...     def __init__(self, ax):
+    ...         (self.dot,) = ax.plot([0.0], [0.0], "o")
+    ...         self.artists = [self.dot]
+    ...     def update(self, x=0.0):
+    ...         self.dot.set_data([x], [0.0])
+    ...         return {"x": x}
+    >>> class DotExplorer(Explorer):
+    ...     def __init__(self):
+    ...         reset = widgets.Button(description="Reset")
+    ...         reset.on_click(lambda _: setattr(self.controls["x"], "value", 0.0))
+    ...         super().__init__(lambda figure: DotScene(figure.subplots()),
+    ...                          {"x": float_slider("x", 0.5, -1.0, 1.0, 0.1)},
+    ...                          readout=lambda s: f"x = {s['x']:.1f}",
+    ...                          title="A dot", caption="A dot at x.", extra=[reset])
+    >>> explorer = DotExplorer()
+    >>> explorer.control_box.children[-1].click()
+    >>> explorer.shown
+    {'x': 0.0}
     """
 
     def __init__(
@@ -93,9 +146,11 @@ class Explorer(widgets.VBox):
         caption: str,
         figsize: tuple[float, float] = (6.4, 3.6),
         rebuild_on: Sequence[str] = (),
+        extra: Sequence[widgets.Widget] = (),
     ):
+        self._pauses = 0  # how many paused() blocks are open; controls redraw only at 0
         self._build_scene = build
-        self._format = readout
+        self._readout_html = readout
         self.controls = dict(controls)
         self.rebuild_on = tuple(rebuild_on)
         unknown = set(self.rebuild_on) - set(self.controls)
@@ -119,9 +174,9 @@ class Explorer(widgets.VBox):
             if not getattr(control, "description", ""):
                 raise ValueError("every control needs a description (its visible label)")
             control.observe(self._on_change, names="value")
+        self.control_box = widgets.VBox([*self.controls.values(), *extra])
         super().__init__(
-            [heading, widgets.VBox(list(self.controls.values())), self.image, self.readout,
-             self.caption]
+            [heading, self.control_box, self.image, self.readout, self.caption]
         )
         self.add_class("mmlcalc-explorer")
         self._rebuild()
@@ -131,10 +186,34 @@ class Explorer(widgets.VBox):
         """The current value of every control, by key."""
         return {key: control.value for key, control in self.controls.items()}
 
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """Change controls inside this block without redrawing at each change.
+
+        Nothing is drawn when the block ends: call :meth:`refresh` (or
+        :meth:`rebuild`) after it, unless the block runs inside a redraw already
+        (in ``build``, say, which runs paused and is followed by a refresh).
+        Blocks may nest.
+        """
+        self._pauses += 1
+        try:
+            yield
+        finally:
+            self._pauses -= 1
+
+    def set_range(self, slider: widgets.ValueWidget, low: float, high: float,
+                  value: float | None = None, step: float | None = None) -> None:
+        """Give ``slider`` the range [``low``, ``high``] and a value, without a redraw.
+
+        :func:`set_range` run inside :meth:`paused`; see there for the arguments.
+        """
+        with self.paused():
+            set_range(slider, low, high, value, step)
+
     def _rebuild(self) -> None:
         values = self.values()
         self.figure.clear()
-        with course_style():
+        with course_style(), self.paused():
             self.scene = self._build_scene(
                 self.figure, **{key: values[key] for key in self.rebuild_on}
             )
@@ -142,6 +221,21 @@ class Explorer(widgets.VBox):
                 artist.set_animated(True)
             self.canvas.draw()
         self._background = self.canvas.copy_from_bbox(self.figure.bbox)
+
+    def rebuild(self) -> None:
+        """Draw the whole figure again (``build`` runs again), then :meth:`refresh`.
+
+        If ``build`` fails, the last frame stays and the readout says why.
+        """
+        try:
+            self._rebuild()
+        except (ArithmeticError, ValueError, TypeError) as error:
+            # e.g. a function chosen from the dropdown that fails on the drawn range:
+            # keep the last frame, say why, and recover at the next good choice
+            self.scene = None
+            self.readout.value = status_html(f"⚠ Cannot draw this: {html.escape(str(error))}")
+            return
+        self.refresh()
 
     def refresh(self) -> None:
         """Update the scene from the controls and redraw its moving parts."""
@@ -158,7 +252,7 @@ class Explorer(widgets.VBox):
         for artist in self.scene.artists:
             artist.axes.draw_artist(artist)
         self.image.value = self._png()
-        self.readout.value = status_html(self._format(self.shown))
+        self.readout.value = status_html(self._readout_html(self.shown))
 
     def _png(self) -> bytes:
         rgba = self.canvas.buffer_rgba()
@@ -169,18 +263,66 @@ class Explorer(widgets.VBox):
         return buffer.getvalue()
 
     def _on_change(self, change) -> None:
+        if self._pauses:
+            return
         if any(change["owner"] is self.controls[key] for key in self.rebuild_on):
-            try:
-                self._rebuild()
-            except (ArithmeticError, ValueError, TypeError) as error:
-                # e.g. a function chosen from the dropdown that fails on the drawn range:
-                # keep the last frame, say why, and recover at the next good choice
-                self.scene = None
-                self.readout.value = status_html(
-                    f"⚠ Cannot draw this: {html.escape(str(error))}"
-                )
-                return
-        self.refresh()
+            self.rebuild()
+        else:
+            self.refresh()
+
+
+def set_range(slider: widgets.ValueWidget, low: float, high: float,
+              value: float | None = None, step: float | None = None) -> None:
+    """Give a slider the range [``low``, ``high``] and a value inside it.
+
+    Setting ``min`` and ``max`` one after the other can fail half-way: traitlets
+    rejects ``min > max`` at once (moving [0, 1] to [5, 9] by ``min = 5`` first),
+    and a ``value`` outside the range is clipped. So the range is first widened to
+    cover both the old and the new range, then the value is set, then the range is
+    narrowed to the new one: every intermediate state is valid and the value is
+    never clipped on the way.
+
+    Parameters
+    ----------
+    slider : ipywidgets IntSlider, FloatSlider or FloatLogSlider
+    low, high : float
+        The new range, in the values the slider shows (for a ``FloatLogSlider``,
+        values, not exponents: they are converted with its base).
+    value : float, optional
+        The new value; by default the current value, clipped into the new range.
+    step : float, optional
+        The new step (an exponent step for a ``FloatLogSlider``); by default unchanged.
+
+    Notes
+    -----
+    Every change notifies the slider's observers: in an :class:`Explorer`, use
+    :meth:`Explorer.set_range` (or call this inside :meth:`Explorer.paused`).
+
+    Examples
+    --------
+    >>> slider = float_slider("x", 0.5, 0.0, 1.0, 0.01)
+    >>> set_range(slider, 5.0, 9.0, 6.0)
+    >>> slider.min, slider.max, slider.value
+    (5.0, 9.0, 6.0)
+    >>> set_range(slider, -2.0, 2.0)            # the value is clipped into the new range
+    >>> slider.value
+    2.0
+    >>> eta = log_slider("η", 0.1, -3, 0)
+    >>> set_range(eta, 1e-2, 10.0, 1.0)          # a log slider's range is given as values
+    >>> eta.min, eta.max, eta.value
+    (-2.0, 1.0, 1.0)
+    """
+    if not low <= high:
+        raise ValueError(f"the range needs low <= high, got [{low}, {high}]")
+    if value is None:
+        value = min(max(slider.value, low), high)
+    if isinstance(slider, widgets.FloatLogSlider):
+        low, high = (math.log10(bound) / math.log10(slider.base) for bound in (low, high))
+    slider.min, slider.max = min(slider.min, low), max(slider.max, high)  # widen
+    slider.value = value
+    slider.min, slider.max = low, high  # narrow
+    if step is not None:
+        slider.step = step
 
 
 def status_html(text: str) -> str:
@@ -190,6 +332,17 @@ def status_html(text: str) -> str:
 
 def float_slider(description: str, value: float, low: float, high: float, step: float,
                   **options) -> widgets.FloatSlider:
+    """A labelled slider over [``low``, ``high``] in steps of ``step``, two decimals shown.
+
+    ``options`` go to :class:`ipywidgets.FloatSlider` (``continuous_update=False``
+    for a slider that redraws the whole figure, say).
+
+    Examples
+    --------
+    >>> slider = float_slider("x₀", 1.0, -1.0, 2.0, 0.05)
+    >>> slider.description, slider.min, slider.max, slider.value
+    ('x₀', -1.0, 2.0, 1.0)
+    """
     return widgets.FloatSlider(
         value=value, min=low, max=high, step=step, description=description,
         style=LABEL_STYLE, layout=slider_layout(), readout_format=".2f", **options
@@ -198,6 +351,18 @@ def float_slider(description: str, value: float, low: float, high: float, step: 
 
 def log_slider(description: str, value: float, low_exponent: float, high_exponent: float,
                 **options) -> widgets.FloatLogSlider:
+    """A labelled slider from 10^``low_exponent`` to 10^``high_exponent`` on a log scale.
+
+    Each click multiplies the value by the same factor (10^0.05, about 1.12), so
+    small values get as much of the track as large ones; the value is shown in
+    scientific notation. ``options`` go to :class:`ipywidgets.FloatLogSlider`.
+
+    Examples
+    --------
+    >>> slider = log_slider("Δx", 0.1, -3, 0)
+    >>> slider.min, slider.max, slider.value          # exponents, then the value
+    (-3.0, 0.0, 0.1)
+    """
     return widgets.FloatLogSlider(
         value=value, base=10, min=low_exponent, max=high_exponent, step=0.05,
         description=description, style=LABEL_STYLE, layout=slider_layout(),
@@ -206,6 +371,14 @@ def log_slider(description: str, value: float, low_exponent: float, high_exponen
 
 
 def choice(description: str, options: Sequence[str], value: str | None = None) -> widgets.Dropdown:
+    """A labelled dropdown of ``options``, showing ``value`` (by default the first option).
+
+    Examples
+    --------
+    >>> menu = choice("function", ["sin", "exp"])
+    >>> menu.description, menu.value
+    ('function', 'sin')
+    """
     options = list(options)
     return widgets.Dropdown(options=options, value=value or options[0], description=description,
                             style=LABEL_STYLE)
