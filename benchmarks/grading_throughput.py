@@ -5,7 +5,7 @@ Builds a batch of honest submissions across every assignment in ``source/``
 
 * with stock nbgrader, in a temporary course built by ``tests/course_harness.py``
   (``generate_assignment`` first, untimed; then ``nbgrader autograde weekN``, timed);
-* with ``mmlcalc-grade`` (``python -m mmlcalc.grading``, one run per assignment,
+* with ``mmlcalc-grade`` (``python -m mmlcalc_grade``, one run per assignment,
   timed from a cold reference cache, so the reference runs are included),
 
 checks that both give every honest submission the same score, and prints the
@@ -61,7 +61,7 @@ def grade_with_mmlcalc(
     scores, started = {}, time.perf_counter()
     for week in weeks:
         subprocess.run(
-            [sys.executable, "-m", "mmlcalc.grading", week, str(submitted), "--out",
+            [sys.executable, "-m", "mmlcalc_grade", week, str(submitted), "--out",
              str(out / week), "--jobs", str(jobs), "--cache", str(cache), "--no-gradebook",
              "--quiet", "--isolation", isolation],
             check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -105,9 +105,9 @@ def disagreements(ours: dict, stock: dict) -> list[str]:
 
 def learner_code_overhead(submitted: Path, weeks: list[str], cache: Path) -> tuple[float, float]:
     """``(mean seconds per submission, mean seconds of learner code in it)`` with one worker."""
-    from mmlcalc.grading.assignment import load_assignment
-    from mmlcalc.grading.batch import SubmissionJob, reference_records, run_batch
-    from mmlcalc.grading.runner import RunSettings
+    from mmlcalc_grade.assignment import load_assignment
+    from mmlcalc_grade.batch import SubmissionJob, reference_records, run_batch
+    from mmlcalc_grade.runner import RunSettings
 
     settings, results = RunSettings(), []
     for week in weeks:

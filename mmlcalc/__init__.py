@@ -10,7 +10,6 @@ One module per week's topic, plus shared helpers:
 ``mmlcalc.taylor``        week 4: Taylor coefficients and polynomials, series, approximations
 ``mmlcalc.optimisation``  week 5: Newton-Raphson, gradient descent, Lagrange multipliers
 ``mmlcalc.regression``    week 6: χ², line fits, a Gaussian model, steepest descent on χ²
-``mmlcalc.grading``       ``mmlcalc-grade``: grade a class against the reference solutions
 ``mmlcalc.checks``        feedback for check cells and assignment tests
 ``mmlcalc.data``          the real data sets shipped with the package, with sources
 ``mmlcalc.plotting``      the course style, palette and ``plot_*`` figure helpers, by week
@@ -20,6 +19,10 @@ One module per week's topic, plus shared helpers:
 Importing the package, or a numerics module, prints nothing, draws nothing and
 sets no matplotlib backend; only ``plotting`` and ``widgets`` import matplotlib
 and ipywidgets.
+
+This package is what learners import. The instructors' class grader, ``mmlcalc-grade``,
+is a separate package, ``mmlcalc_grade`` (in ``autograder/``): it imports ``mmlcalc``,
+and nothing here imports it.
 """
 
 __version__ = "0.1.0"

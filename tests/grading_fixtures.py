@@ -496,7 +496,7 @@ def write_honest_batch(root: Path, assignment_id: str, count: int) -> dict[str, 
 
 def run_cli(*args) -> tuple[int, str, str]:
     """``mmlcalc-grade`` in this process: (exit status, stdout, stderr)."""
-    from mmlcalc.grading.cli import main
+    from mmlcalc_grade.cli import main
 
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):

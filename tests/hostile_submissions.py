@@ -52,7 +52,7 @@ The cases (``CASE_NAMES``), and what grading under ``--isolation sandbox`` must 
     frames), so that the tests are rewritten to call a correct function that is not
     the learner's answer. That cell lost, all others intact.
 14. ``patched_helpers``: ``mmlcalc.checks``' helpers, the recorder class
-    ``mmlcalc.grading.tester.Recorder`` and the live recorder (record the expected
+    ``mmlcalc_grade.tester.Recorder`` and the live recorder (record the expected
     value as the learner's), ``sys.modules`` entries patched, and a ``sys.settrace``
     function that does the same to any ``expect_close``; a wrong answer. That cell lost.
 15. ``detects_grading``: looks for signs of grading (``NBGRADER_EXECUTION``, the
@@ -762,7 +762,7 @@ import sys
 import types
 
 import mmlcalc.checks
-import mmlcalc.grading.tester
+import mmlcalc_grade.tester
 
 
 def passes(*args, **kwargs):
@@ -773,7 +773,7 @@ for helper in ("expect", "expect_close", "expect_equal", "expect_array", "expect
     setattr(mmlcalc.checks, helper, passes)
 mmlcalc.checks.expect_own_work = lambda function, *args, **kwargs: function(*args)
 
-Recorder = mmlcalc.grading.tester.Recorder
+Recorder = mmlcalc_grade.tester.Recorder
 recorded_close = Recorder.expect_close
 
 
@@ -811,7 +811,7 @@ import sys
 
 signs = {
     "NBGRADER_EXECUTION": "NBGRADER_EXECUTION" in os.environ,
-    "grader modules": any(name.startswith("mmlcalc.grading") for name in sys.modules),
+    "grader modules": any(name.startswith("mmlcalc_grade") for name in sys.modules),
     "working folder": not os.getcwd().startswith(os.path.expanduser("~/")) or "grad" in os.getcwd(),
     "environment": "JPY_PARENT_PID" not in os.environ,
     "user": os.getuid() in (0, 1000) or os.getuid() != os.stat(os.getcwd()).st_uid,

@@ -47,8 +47,8 @@ from grading_fixtures import (
 )
 from test_assignments import MUTATIONS
 
-from mmlcalc.grading import compare, runner, tester
-from mmlcalc.grading.assignment import load_assignment
+from mmlcalc_grade import compare, runner, tester
+from mmlcalc_grade.assignment import load_assignment
 
 ASSIGNMENTS = assignment_ids()
 CASES = {case.student: case for case in week1_cases()}
@@ -138,7 +138,7 @@ def test_feedback_shows_no_hidden_test_code_and_no_hidden_expected_value(batch, 
     assignment = load_assignment(REPOSITORY / "source", W1)
     (master,) = assignment.notebooks
     hidden_lines = distinctive_lines(read_notebook(Path(master.path)), BEGIN_HIDDEN, END_HIDDEN)
-    from mmlcalc.grading.batch import reference_records
+    from mmlcalc_grade.batch import reference_records
 
     reference = reference_records(master, runner.RunSettings(), str(cache), 60)
     secrets = set()
@@ -330,7 +330,7 @@ def test_a_flat_folder_of_notebooks_and_a_failing_gradebook(tmp_path, cache):
 @pytest.mark.slow
 def test_the_grader_exits_non_zero_with_a_clear_message_when_it_cannot_run(tmp_path):
     completed = subprocess.run(
-        [sys.executable, "-m", "mmlcalc.grading", "week99", str(tmp_path), "--out",
+        [sys.executable, "-m", "mmlcalc_grade", "week99", str(tmp_path), "--out",
          str(tmp_path / "out")],
         capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
@@ -410,7 +410,7 @@ def test_benchmark_helpers_build_grade_and_compare(tmp_path, cache):
 
 
 def test_progress_bar_and_default_gradebook(tmp_path, monkeypatch):
-    from mmlcalc.grading import cli
+    from mmlcalc_grade import cli
 
     err = io.StringIO()
     with contextlib.redirect_stderr(err):

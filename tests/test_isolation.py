@@ -55,8 +55,8 @@ from hostile_submissions import (
     week1_master,
 )
 
-from mmlcalc.grading import compare
-from mmlcalc.grading.assignment import load_assignment
+from mmlcalc_grade import compare
+from mmlcalc_grade.assignment import load_assignment
 
 LIMITS = ["--jobs", "2", "--timeout", "40", "--cell-timeout", "5", "--memory", "1024"]
 #: The longest the batch may take: the sleeping submission's 40 s, the rest beside it.

@@ -1,4 +1,4 @@
-"""The calls between the test process and the notebook's process (mmlcalc.grading.remote).
+"""The calls between the test process and the notebook's process (mmlcalc_grade.remote).
 
 Two endpoints talk over queues here, each message passing through JSON as on the
 real pipes: the "tests" side in the main thread (as in the test process), the
@@ -18,8 +18,8 @@ from collections import namedtuple
 import numpy as np
 import pytest
 
-from mmlcalc.grading import remote
-from mmlcalc.grading.tester import free_names
+from mmlcalc_grade import remote
+from mmlcalc_grade.tester import free_names
 
 
 class StopServing(BaseException):

@@ -1,7 +1,7 @@
 """Calls between the test process and the notebook's process: values as plain data, never code.
 
-The master's tests run in a trusted **test process** (:mod:`mmlcalc.grading.tester`);
-the learner's functions live in the **notebook's process** (:mod:`mmlcalc.grading.runner`),
+The master's tests run in a trusted **test process** (:mod:`mmlcalc_grade.tester`);
+the learner's functions live in the **notebook's process** (:mod:`mmlcalc_grade.runner`),
 usually in a sandbox. When a test calls ``secant_slope(wavy, x0, x1)``, the test
 process sends a ``call`` request over a pipe and waits for the reply; when the
 learner's function calls ``wavy``, a function of the test, the notebook's process

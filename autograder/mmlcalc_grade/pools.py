@@ -1,9 +1,9 @@
 """Which processes grade, and keeping them: the pools of test processes, sandbox or not.
 
 :func:`resolve` decides once per grader process (and setting) whether notebooks
-run in the sandbox (:mod:`mmlcalc.grading.sandbox`) and warns, naming what is not
+run in the sandbox (:mod:`mmlcalc_grade.sandbox`) and warns, naming what is not
 enforced, when they cannot. :func:`pool_for` gives the pool of
-:class:`~mmlcalc.grading.tester.TestProcess` es for that decision: one per
+:class:`~mmlcalc_grade.tester.TestProcess` es for that decision: one per
 parallel job, each with its own worker server, kept for the next job.
 """
 

@@ -2,21 +2,21 @@
 
 Grading one notebook takes two processes:
 
-* the **notebook's process** (:mod:`mmlcalc.grading.runner`, forked by a worker
-  server, :mod:`mmlcalc.grading.zygote`, usually in a sandbox) runs the learner's
+* the **notebook's process** (:mod:`mmlcalc_grade.runner`, forked by a worker
+  server, :mod:`mmlcalc_grade.zygote`, usually in a sandbox) runs the learner's
   cells, then answers requests;
 * the **test process** (this module, one per parallel job, never sandboxed and
   never running a learner's code) runs the master's locked cells (the setup and
   the test helpers), then every test cell, visible and hidden. A name that the
   test reads and the master's cells do not define (``secant_slope``, ``H_CENTRAL``)
   is looked up in the notebook: numbers, text and arrays arrive as copies,
-  functions as handles that call across (:mod:`mmlcalc.grading.remote`).
+  functions as handles that call across (:mod:`mmlcalc_grade.remote`).
 
 The test's code, its hidden inputs' origins and its expected values stay here; the
 notebook's process sees only the arguments of the calls made into it. The
 ``expect*`` helpers are replaced by the recording ones of :class:`Recorder`; the
 records go to the grader, which compares them with the reference's
-(:mod:`mmlcalc.grading.compare`).
+(:mod:`mmlcalc_grade.compare`).
 
 Time limits: each test cell may spend ``cell_timeout`` seconds in calls into the
 notebook (each call carries what is left; the notebook's process stops the call
@@ -24,7 +24,7 @@ itself); a notebook that does not answer within 2 s past that, or past the whole
 submission's limit, is stopped by killing its server.
 
 The grader talks to a test process through :class:`TestProcess` (frames of JSON on
-its stdin and stdout); ``python -m mmlcalc.grading.tester CONFIG`` is its command.
+its stdin and stdout); ``python -m mmlcalc_grade.tester CONFIG`` is its command.
 """
 
 from __future__ import annotations
@@ -230,7 +230,7 @@ class Recorder:
     def expect_own_work(self, function, *args, name=None, forbidden=("mmlcalc.calculus",)):
         """``function(*args)``, watched (in the notebook's process) for calls into ``forbidden``.
 
-        The notebook's functions cross as :class:`~mmlcalc.grading.remote.RemoteObject`;
+        The notebook's functions cross as :class:`~mmlcalc_grade.remote.RemoteObject`;
         every call into the notebook made during this one carries the watch.
         """
         name = name or getattr(function, "__name__", "your function")
@@ -571,7 +571,7 @@ class TestProcess:
         }
         boot = (
             "import json, sys; config = json.loads(sys.argv[1]); sys.path[:] = config['path']; "
-            "from mmlcalc.grading.tester import main; main([sys.argv[1]])"
+            "from mmlcalc_grade.tester import main; main([sys.argv[1]])"
         )
         path = [p for p in sys.path if p and Path(p).is_dir()]
         self.log = tempfile.TemporaryFile()

@@ -2,8 +2,8 @@
 
 :func:`child_main` runs in a fresh process forked for each submission (and for
 each master, to get the reference values) by the worker server
-(:mod:`mmlcalc.grading.zygote`), usually inside a sandbox
-(:mod:`mmlcalc.grading.sandbox`). Before any notebook code runs it
+(:mod:`mmlcalc_grade.zygote`), usually inside a sandbox
+(:mod:`mmlcalc_grade.sandbox`). Before any notebook code runs it
 
 * sets resource limits: address space, processes, CPU time, open files, file
   size, no core dumps;
@@ -14,9 +14,9 @@ each master, to get the reference values) by the worker server
 
 It runs the notebook's cells, each under a per-cell time limit
 (``signal.setitimer``), and reports each one to the test process. Then it answers
-the test process's requests (:mod:`mmlcalc.grading.remote`): the values of names,
+the test process's requests (:mod:`mmlcalc_grade.remote`): the values of names,
 calls of the learner's functions, each under the time its test has left. The
-tests themselves never run here (:mod:`mmlcalc.grading.tester`). Everything sent
+tests themselves never run here (:mod:`mmlcalc_grade.tester`). Everything sent
 is JSON, never pickle: nothing outside may unpickle what a learner's process wrote.
 """
 
@@ -64,7 +64,7 @@ class RunSettings:
     output_limit: int = 100_000  # characters of stdout + stderr kept
     seed: int = 0
     tmpdir: str = ""  # TMPDIR of the notebook ("" = its working folder)
-    isolation: str = "auto"  # "sandbox", "none" or "auto" (mmlcalc.grading.sandbox)
+    isolation: str = "auto"  # "sandbox", "none" or "auto" (mmlcalc_grade.sandbox)
     protected: tuple = ()  # paths a sandbox must hide even under a folder it shows
 
 
@@ -83,7 +83,7 @@ class Program:
 
     ``cells`` run in the notebook's process; ``setup`` (the master's locked cells:
     imports and test helpers) and ``chunks`` run in the test process
-    (:mod:`mmlcalc.grading.tester`).
+    (:mod:`mmlcalc_grade.tester`).
     """
 
     cells: tuple[tuple[str, str], ...]

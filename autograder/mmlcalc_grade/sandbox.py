@@ -1,7 +1,7 @@
 """Where a learner's code runs: a bubblewrap sandbox, or, with a warning, a plain process.
 
-Each test process (:mod:`mmlcalc.grading.tester`, one per parallel job) talks to a
-long-lived **worker server** (:mod:`mmlcalc.grading.zygote`) of its own, which forks
+Each test process (:mod:`mmlcalc_grade.tester`, one per parallel job) talks to a
+long-lived **worker server** (:mod:`mmlcalc_grade.zygote`) of its own, which forks
 a fresh process for every notebook. With
 ``isolation="sandbox"`` each server runs under `bubblewrap`_ (Debian and Ubuntu
 package ``bubblewrap``, command ``bwrap``), which gives it, using Linux user
@@ -22,7 +22,7 @@ namespaces and no privileges:
 ``isolation="none"`` runs the same servers as plain processes (rlimits, process
 groups and the time limits still apply, the rest does not); ``"auto"`` uses the
 sandbox when bubblewrap works on this machine and otherwise warns, naming what is
-not enforced. :func:`mmlcalc.grading.pools.resolve` makes that decision once per
+not enforced. :func:`mmlcalc_grade.pools.resolve` makes that decision once per
 grader process.
 
 .. _bubblewrap: https://github.com/containers/bubblewrap
@@ -51,7 +51,7 @@ import mmlcalc
 from . import frames, zygote
 
 #: Modules the worker servers import once, before forking notebooks' processes.
-PRELOAD = ["numpy", "matplotlib", "matplotlib.pyplot", "mmlcalc.checks", "mmlcalc.grading.runner"]
+PRELOAD = ["numpy", "matplotlib", "matplotlib.pyplot", "mmlcalc.checks", "mmlcalc_grade.runner"]
 #: The environment of the worker servers (the notebook's process reduces it further).
 SERVER_ENVIRONMENT = {
     "MPLBACKEND": "Agg",
@@ -140,7 +140,7 @@ class ServerCommand:
 def _boot_argv(python_path: list[str], config: dict) -> list[str]:
     boot = (
         "import json, sys; config = json.loads(sys.argv[1]); sys.path[:] = config['path']; "
-        "from mmlcalc.grading.zygote import main; main([sys.argv[1]])"
+        "from mmlcalc_grade.zygote import main; main([sys.argv[1]])"
     )
     return [sys.executable, "-I", "-c", boot, json.dumps({**config, "path": python_path})]
 
@@ -162,8 +162,10 @@ def sandbox_command(protected=(), bwrap: str | None = None) -> ServerCommand:
     bwrap = bwrap or shutil.which("bwrap")
     if not bwrap:
         raise SandboxUnavailable("bubblewrap (the bwrap command) is not installed")
-    package = Path(mmlcalc.__file__).resolve().parent
-    shown = _outermost([*_python_folders(), package])
+    # the two packages' own folders, never their parents: autograder/ also holds the
+    # course directory (submissions, gradebook), which the sandbox must not see
+    packages = [Path(mmlcalc.__file__).resolve().parent, Path(__file__).resolve().parent]
+    shown = _outermost([*_python_folders(), *packages])
     args = [
         bwrap,
         "--unshare-all",  # user, IPC, PID, network, UTS and cgroup namespaces
@@ -232,7 +234,7 @@ def sandbox_command(protected=(), bwrap: str | None = None) -> ServerCommand:
         args += ["--setenv", name, value]
     args += ["--chdir", "/tmp", "--"]
     python_path = [p for p in sys.path if p and any(_inside(Path(p).resolve(), s) for s in shown)]
-    python_path.append(str(package.parent))
+    python_path += [str(package.parent) for package in packages]
     return ServerCommand(
         tuple(args + _boot_argv(python_path, config)),
         {"PATH": os.environ.get("PATH", "/usr/bin:/bin")},

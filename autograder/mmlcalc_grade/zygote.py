@@ -1,7 +1,7 @@
 """The worker server: one long-lived process that forks a fresh process for every notebook.
 
-``python -m mmlcalc.grading.zygote CONFIG`` is started by
-:class:`mmlcalc.grading.sandbox.WorkerServer`, inside a bubblewrap sandbox (private
+``python -m mmlcalc_grade.zygote CONFIG`` is started by
+:class:`mmlcalc_grade.sandbox.WorkerServer`, inside a bubblewrap sandbox (private
 file system, no network, own PID and user namespaces) or, when no sandbox is
 available, as a plain child process. It imports NumPy and matplotlib once, then
 serves jobs one after another:
@@ -12,7 +12,7 @@ serves jobs one after another:
    stdin (the test process's requests follow on it) and its pipe to the server,
    writes the files into a fresh working folder, reports the limits in a first
    frame (still before any learner code), and runs
-   :func:`mmlcalc.grading.runner.child_main`;
+   :func:`mmlcalc_grade.runner.child_main`;
 2. the server relays the child's frames to its stdout (the only writer of that
    pipe, so a learner's process cannot forge the end of its job), and watches the
    job: wall-clock limit, total memory (proportional set size) of every process of the job, and

@@ -1,7 +1,7 @@
 """The grader-side comparison: learner records against reference records.
 
 Runs in the grader's process, which never runs learner code: the learner's values
-arrive as plain data (see :func:`mmlcalc.grading.runner.to_plain`), are rebuilt as
+arrive as plain data (see :func:`mmlcalc_grade.runner.to_plain`), are rebuilt as
 numbers, arrays, text or an opaque stand-in, and are compared with the REAL
 helpers of :mod:`mmlcalc.checks`, using the expected value, tolerances and known
 mistakes recorded when the reference solution ran.

@@ -153,11 +153,11 @@ def run_worker(program, settings: RunSettings, timeout: float, files=(), folder=
 
     The notebook's cells run in a fresh notebook process, forked by a worker server
     (usually sandboxed); the tests run in a test process that calls into it
-    (:mod:`mmlcalc.grading.tester`), with the master's ``folder``'s support files.
+    (:mod:`mmlcalc_grade.tester`), with the master's ``folder``'s support files.
     ``files`` (``(relative path, bytes)`` pairs) are written into the notebook
     process's new working folder. ``ending`` is ``"done"``, ``"timeout"`` or
     ``"crashed: <why>"``. The pool is the one ``settings.isolation`` selects
-    (:func:`mmlcalc.grading.pools.pool_for`).
+    (:func:`mmlcalc_grade.pools.pool_for`).
     """
     if not settings.cpu_seconds:
         settings = replace(settings, cpu_seconds=int(timeout) + 1)

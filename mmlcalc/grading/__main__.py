@@ -1,7 +1,0 @@
-"""``python -m mmlcalc.grading`` is ``mmlcalc-grade``."""
-
-import sys
-
-from .cli import main
-
-sys.exit(main())
