@@ -51,8 +51,6 @@ class NewtonExplorer(Explorer):
     """
 
     def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        steps = self.controls["steps"]
         self.buttons = {
             "step": widgets.Button(
                 description="Step", icon="step-forward", tooltip="take one more Newton step"
@@ -61,12 +59,13 @@ class NewtonExplorer(Explorer):
                 description="Reset", icon="undo", tooltip="back to the start point (0 steps)"
             ),
         }
-        self.buttons["step"].on_click(
-            lambda _: setattr(steps, "value", min(steps.value + 1, steps.max))
-        )
-        self.buttons["reset"].on_click(lambda _: setattr(steps, "value", 0))
-        control_box = self.children[1]
-        control_box.children = [*control_box.children, widgets.HBox(list(self.buttons.values()))]
+        self.buttons["step"].on_click(lambda _: self._advance(1))
+        self.buttons["reset"].on_click(lambda _: setattr(self.controls["steps"], "value", 0))
+        super().__init__(*args, extra=[widgets.HBox(list(self.buttons.values()))], **kwargs)
+
+    def _advance(self, n: int) -> None:
+        steps = self.controls["steps"]
+        steps.value = min(steps.value + n, steps.max)
 
 
 def newton_explorer(
@@ -149,8 +148,6 @@ class DescentExplorer(Explorer):
     """
 
     def __init__(self, landscape: str = "elongated bowl", max_steps: int = 60):
-        self._adjusting = False
-        land = descent_landscape(landscape)
         self.max_steps = int(max_steps)
         controls = {
             "landscape": choice("landscape", DESCENT_LANDSCAPES, landscape),
@@ -168,14 +165,10 @@ class DescentExplorer(Explorer):
                 readout_format=".3g",
             ),
         }
-        self._fit_controls(controls, land)
-        self._land = land
         super().__init__(
-            lambda figure, landscape: DescentScene(
-                figure.subplots(1, 2, width_ratios=(1.35, 1)), self._land, self.max_steps
-            ),
+            self._build,
             controls,
-            readout=self._format,
+            readout=self._describe,
             rebuild_on=("landscape",),
             title="Gradient descent: start point and step size",
             caption=(
@@ -189,36 +182,22 @@ class DescentExplorer(Explorer):
             figsize=(9.6, 4.0),
         )
 
-    def _fit_controls(self, controls, land) -> None:
-        """Set the sliders' ranges, and their values, for the landscape ``land``."""
-        self._adjusting = True
-        try:
-            for key, (low, high), value in zip(("x", "y"), land.bounds, land.start, strict=True):
-                slider = controls[key]
-                slider.min, slider.max = min(slider.min, low), max(slider.max, high)
-                slider.min, slider.max = low, high
-                slider.step = (high - low) / 200
-                slider.value = value
-                unit = f" ({land.unit})" if land.unit else ""
-                slider.description = f"start {key}{unit}"
-            step = controls["step"]
-            low, high = np.log10(land.step_range)
-            step.min, step.max = min(step.min, low), max(step.max, high)
-            step.min, step.max = low, high
-            step.step = (high - low) / 100
-            step.value = land.step
-        finally:
-            self._adjusting = False
+    def _build(self, figure: Figure, landscape: str) -> Scene:
+        """Draw the chosen landscape and fit the sliders to it: its box, its suggested
+        start and its step sizes (the Explorer runs this paused, then refreshes)."""
+        self._land = land = descent_landscape(landscape)
+        for key, (low, high), value in zip(("x", "y"), land.bounds, land.start, strict=True):
+            self.set_range(self.controls[key], low, high, value, step=(high - low) / 200)
+            unit = f" ({land.unit})" if land.unit else ""
+            self.controls[key].description = f"start {key}{unit}"
+        exponents = np.log10(land.step_range)
+        self.set_range(
+            self.controls["step"], *land.step_range, land.step,
+            step=(exponents[1] - exponents[0]) / 100,
+        )
+        return DescentScene(figure.subplots(1, 2, width_ratios=(1.35, 1)), land, self.max_steps)
 
-    def _on_change(self, change) -> None:
-        if self._adjusting:
-            return
-        if change["owner"] is self.controls["landscape"]:
-            self._land = descent_landscape(change["new"])
-            self._fit_controls(self.controls, self._land)
-        super()._on_change(change)
-
-    def _format(self, s: dict) -> str:
+    def _describe(self, s: dict) -> str:
         unit = f" {self._land.unit}" if self._land.unit else ""
         x, y = s["start"]
         ex, ey = s["end"]
