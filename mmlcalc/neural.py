@@ -848,7 +848,8 @@ def jacobian_product(*jacobians) -> np.ndarray:
     For y = g(f(x)), J_{g∘f}(x) = J_g(f(x)) J_f(x): pass ``jacobian_product(J_g, J_f)``.
     Each Jacobian has shape (outputs, inputs), so neighbours must agree: the
     inputs of one are the outputs of the next. A 1-D array is a scalar function's
-    row (shape (n,)), treated as (1, n).
+    row (shape (n,)); when the outermost map is scalar the product is one too, a row
+    of shape (k_r,), as NumPy's ``@`` gives it (the course's convention).
 
     Notes
     -----
@@ -862,12 +863,15 @@ def jacobian_product(*jacobians) -> np.ndarray:
 
     Returns
     -------
-    numpy.ndarray, shape (k0, k_r)
+    numpy.ndarray, shape (k0, k_r), or (k_r,) when the first Jacobian is a row (n,)
 
     Examples
     --------
     >>> jacobian_product(np.array([2.0, 1.0]), np.array([[1.0], [3.0]]))
-    array([[5.]])
+    array([5.])
+    >>> jacobian_product(np.eye(2), np.array([[1.0], [3.0]]))
+    array([[1.],
+           [3.]])
     """
     if not jacobians:
         raise ValueError("give at least one Jacobian")
@@ -887,7 +891,8 @@ def jacobian_product(*jacobians) -> np.ndarray:
                 "outputs (are they in the right order, outermost first?)"
             )
         product = product @ J
-    return product
+    scalar = np.ndim(jacobians[0]) == 1  # the outermost map gives one number
+    return product[0] if scalar else product
 
 
 # ------------------------------------------------------------------------------------------

@@ -319,9 +319,9 @@ def test_chain_rule_product_matches_the_composition():
     J_inner = np.array([[-np.sin(0.4)], [2 * np.cos(0.8)]])
     J_outer = np.array([2 * np.cos(0.4), 3.0])
     product = jacobian_product(J_outer, J_inner)
-    assert product.shape == (1, 1)
+    assert product.shape == (1,)  # a scalar function of one input: the row (n,) = (1,)
     composed = numerical_jacobian(lambda s: outer(inner(s)), t)
-    np.testing.assert_allclose(product[0], composed, atol=1e-9)
+    np.testing.assert_allclose(product, composed, atol=1e-9)
     with pytest.raises(ValueError, match="outermost first"):
         jacobian_product(J_inner, np.eye(3))
 

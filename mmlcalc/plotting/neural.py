@@ -71,14 +71,20 @@ class NeuronScene(Scene):
     def update(self, w: float = 1.0, b: float = 0.0) -> dict:
         w, b = float(w), float(b)
         self.curve.set_data(self.x, self.sigma(w * self.x + b))
-        shown = {"w": w, "b": b, "activation": self.name}
+        shown = {"w": w, "b": b, "activation": self.name, "kink": False}
         if w != 0:
             middle = -b / w
             self.middle.set_xdata([middle, middle])
             self.middle.set_visible(True)
             self.point.set_data([middle], [float(self.sigma(0.0))])
-            # da/dx = σ'(z)·w by the chain rule; at the middle z = 0
+            # da/dx = σ'(z)·w by the chain rule; at the middle z = 0. ReLU has a kink
+            # there (no derivative): its slopes just left and right of the middle are given
             shown.update(middle=middle, slope_at_middle=float(self.d_sigma(0.0)) * w)
+            if self.name == "relu":
+                below, above = float(self.d_sigma(-1.0)), float(self.d_sigma(1.0))
+                # left of the middle z < 0 when w > 0, z > 0 when w < 0
+                left, right = (below, above) if w > 0 else (above, below)
+                shown.update(kink=True, slope_left=left * w, slope_right=right * w)
         else:  # a flat neuron: a = σ(b) everywhere, there is no middle
             self.middle.set_visible(False)
             self.point.set_data([], [])
@@ -174,20 +180,26 @@ class ChainRuleScene(Scene):
             zorder=4,
         )
         (self.point,) = self.left.plot([], [], zorder=5, **ROLES["point"])
+        # each arrow is named at its tip, so the two differ by more than their colour
+        self.tips = [
+            self.left.text(0.0, 0.0, text, color=colour, fontsize=10, fontweight="bold",
+                           ha="center", va="center", zorder=6)
+            for text, colour in (("v", PALETTE["blue"]), ("∇g", PALETTE["red"]))
+        ]
         # legend entries for the two arrows (quiver draws no legend handle itself)
         self.left.plot(
             [],
             [],
             color=PALETTE["blue"],
             linewidth=3,
-            label=f"velocity dx/dt (× {self.velocity_scale:g})",
+            label=f"v: velocity dx/dt (× {self.velocity_scale:g})",
         )
         self.left.plot(
             [],
             [],
             color=PALETTE["red"],
             linewidth=3,
-            label=f"gradient of g (× {self.gradient_scale:g})",
+            label=f"∇g: gradient of g (× {self.gradient_scale:g})",
         )
         self.left.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncols=2, fontsize=8)
         h = np.asarray(g(px, py), dtype=float)
@@ -195,11 +207,11 @@ class ChainRuleScene(Scene):
         self.right.set_xlim(self.t[0], self.t[-1])
         self.right.set_ylim(*padded_limits(h, 0.2))
         self.right.set_xlabel("t")
-        self.right.set_title("h(t) and its tangent, slope J_g J_x")
+        self.right.set_title(r"h(t) and its tangent, slope $J_g\,J_{\mathbf{x}}$")
         (self.tangent,) = self.right.plot([], [], label="tangent", **ROLES["tangent"])
         (self.h_point,) = self.right.plot([], [], **ROLES["point"])
         self.right.legend(loc="upper left", fontsize=8)
-        self.artists = [self.arrows, self.point, self.tangent, self.h_point]
+        self.artists = [self.arrows, *self.tips, self.point, self.tangent, self.h_point]
 
     def update(self, t: float = 1.0) -> dict:
         t = float(t)
@@ -211,8 +223,20 @@ class ChainRuleScene(Scene):
         self.arrows.set_offsets([[x, y], [x, y]])
         self.arrows.set_UVC([s * J_path[0], r * J_g[0]], [s * J_path[1], r * J_g[1]])
         self.point.set_data([x], [y])
+        for tip, (u, v) in zip(
+            self.tips, [(s * J_path[0], s * J_path[1]), (r * J_g[0], r * J_g[1])], strict=True
+        ):
+            # just beyond the arrow's head, in the direction it points
+            length = float(np.hypot(u, v))
+            beyond = 1.0 + 0.12 / length if length > 0 else 0.0
+            tip.set_position((x + u * beyond, y + v * beyond))
         h = float(self.g(x, y))
+        # the tangent is drawn 0.12 of the t range either side of t, shortened where it is
+        # steep so that it rises or falls at most 0.35 of the height of the panel
+        low, high = self.right.get_ylim()
         half = 0.12 * (self.t[-1] - self.t[0])
+        if product != 0:
+            half = min(half, 0.35 * (high - low) / abs(product))
         ts = np.array([t - half, t + half])
         self.tangent.set_data(ts, h + product * (ts - t))
         self.h_point.set_data([t], [h])
@@ -384,7 +408,8 @@ class TrainingScene(Scene):
         self.left.set_xlabel("input x")
         self.left.set_ylabel("output")
         self.left.set_title("The network's fit")
-        self.left.legend(loc="lower left", fontsize=8)
+        # below the panel: inside it, a legend would cover examples of some target
+        self.left.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=3, fontsize=8)
         (self.cost_curve,) = self.right.semilogy([], [], label="cost", **ROLES["derivative"])
         (self.cost_point,) = self.right.plot([], [], **ROLES["point"])
         self.right.set_xlim(0, self.max_steps)
@@ -435,12 +460,13 @@ def plot_training(
     steps: int,
     target: Callable | None = None,
     axes=None,
-    max_steps: int = 3000,
+    max_steps: int | None = None,
     seed: int = 0,
 ):
     """Train a one-hidden-layer network for ``steps`` steps and draw its fit and cost curve.
 
-    Returns the two Axes.
+    The cost axis ends at ``max_steps`` (by default at ``steps``, at least 10), so the
+    curve fills the panel. Returns the two Axes.
 
     Examples
     --------
@@ -451,6 +477,7 @@ def plot_training(
     51
     """
     axes = get_axes(axes, ncols=2, figsize=(9.6, 3.6)) if axes is None else axes
-    scene = TrainingScene(axes, X, Y, target, max_steps=max(max_steps, steps), seed=seed)
+    end = max(steps, 10) if max_steps is None else max(max_steps, steps)
+    scene = TrainingScene(axes, X, Y, target, max_steps=end, seed=seed)
     scene.update(width=width, learning_rate=learning_rate, steps=steps)
     return axes

@@ -209,15 +209,27 @@ class LinearisationScene(Scene):
         )
         self.left.set_xlabel("x")
         self.left.set_title(f"Tangent line at a = {self.a:g}")
+        # the gap is the quantity the lecture discusses: drawn above the points, which are
+        # small open circles, with short caps at both ends and its size written beside it,
+        # so it stays visible even when it is only a few pixels tall
+        (self.points,) = self.left.plot(
+            [], [], **{**ROLES["point"], "markersize": 5, "markerfacecolor": "none"}, zorder=3
+        )
         (self.gap,) = self.left.plot(
             [],
             [],
             color=PALETTE["red"],
             linewidth=3,
+            marker="_",
+            markersize=12,
+            markeredgewidth=2,
             solid_capstyle="butt",
             label="error at a + Δx",
+            zorder=4,
         )
-        (self.points,) = self.left.plot([], [], **ROLES["point"])
+        self.gap_label = self.left.text(
+            0.0, 0.0, "", color=PALETTE["red"], fontsize=8, ha="left", va="center", zorder=5
+        )
         self.left.legend(loc="upper left", fontsize=8)
         # right panel: the whole error curve, computed once
         self.steps = np.geomspace(steps[0], steps[1], 121)
@@ -248,7 +260,7 @@ class LinearisationScene(Scene):
         self.right.set_title(f"Error of the linearisation (fitted slope {self.fitted_slope:.2f})")
         self.right.legend(loc="lower right", fontsize=8)
         (self.marker,) = self.right.plot([], [], **ROLES["point"])
-        self.artists = [self.gap, self.points, self.marker]
+        self.artists = [self.points, self.gap, self.gap_label, self.marker]
 
     def update(self, dx: float = 0.5) -> dict:
         x1 = self.a + dx
@@ -256,6 +268,8 @@ class LinearisationScene(Scene):
         error = abs(fx - lx)
         self.gap.set_data([x1, x1], [lx, fx])
         self.points.set_data([self.a, x1], [self.fa, fx])
+        self.gap_label.set_position((x1 + 0.03, 0.5 * (lx + fx)))
+        self.gap_label.set_text(f" error {error:.2g}")
         self.marker.set_data([dx], [max(error, ERROR_FLOOR)])
         return {
             "a": self.a,
@@ -290,13 +304,22 @@ def plot_linearisation_error(
 
 
 def _shape_of(eigenvalues: np.ndarray) -> str:
-    if np.all(eigenvalues > 0):
+    """What the quadratic model looks like, from the eigenvalues of H.
+
+    An eigenvalue within 1e-9 (relative to the largest, at least 1) of 0 counts as 0:
+    rounding leaves values near 1e-16 where the exact one is 0.
+    """
+    tol = 1e-9 * max(1.0, float(np.max(np.abs(eigenvalues))))
+    positive, negative = eigenvalues > tol, eigenvalues < -tol
+    if np.all(positive):
         return "bowl (curves up every way)"
-    if np.all(eigenvalues < 0):
+    if np.all(negative):
         return "dome (curves down every way)"
-    if np.any(eigenvalues > 0) and np.any(eigenvalues < 0):
+    if np.any(positive) and np.any(negative):
         return "saddle (up one way, down another)"
-    return "flat in some direction"
+    if np.any(positive) or np.any(negative):
+        return "trough or ridge (no curvature along one direction: an eigenvalue is 0)"
+    return "plane (no curvature at all: H = 0)"
 
 
 class QuadraticApproximationScene(Scene):

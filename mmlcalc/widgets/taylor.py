@@ -262,7 +262,8 @@ def quadratic_approximation_explorer(
         return (
             f"f = {s['f']:.4f} &nbsp; J = [{J[0]:.3f}, {J[1]:.3f}] &nbsp; "
             f"H = [[{H[0, 0]:.3f}, {H[0, 1]:.3f}], [{H[1, 0]:.3f}, {H[1, 1]:.3f}]]<br>"
-            f"eigenvalues of H: {lam[0]:.3f}, {lam[1]:.3f}: a {html.escape(s['shape'])}<br>"
+            f"eigenvalues of H: {lam[0]:.3f}, {lam[1]:.3f}: the quadratic model is a "
+            f"{html.escape(s['shape'])}<br>"
             f"fitted error slopes: quadratic model <b>{s['quadratic_slope']:.2f}</b>, "
             f"linear model {s['linear_slope']:.2f}"
         )
@@ -273,7 +274,7 @@ def quadratic_approximation_explorer(
         readout=readout,
         title="A function of two inputs and its quadratic approximation",
         caption=(
-            "Left: a contour map of the function (solid lines over shading) with the chosen "
+            "Left: a contour map of the function (solid blue lines) with the chosen "
             "point (black dot) and its Jacobian arrow pointing uphill (red); the dashed lines "
             "are contours of the quadratic approximation built from the value, J and H at the "
             "point, drawn at the same heights within a distance 2 of the point. Near the "
