@@ -153,9 +153,7 @@ class TrainingExplorer(Explorer):
     """
 
     def __init__(self, *args, run_length: int = 100, **kwargs):
-        super().__init__(*args, **kwargs)
         self.run_length = int(run_length)
-        steps = self.controls["steps"]
         self.buttons = {
             "step": widgets.Button(
                 description="Step", icon="step-forward", tooltip="take one step of gradient descent"
@@ -171,12 +169,8 @@ class TrainingExplorer(Explorer):
         }
         self.buttons["step"].on_click(lambda _: self._advance(1))
         self.buttons["run"].on_click(lambda _: self._advance(self.run_length))
-        self.buttons["reset"].on_click(lambda _: setattr(steps, "value", 0))
-        # the buttons go under the sliders, inside the controls box, so the explorer keeps
-        # the layout of every explorer: [title, controls, image, readout, caption]
-        row = widgets.HBox(list(self.buttons.values()))
-        control_box = self.children[1]
-        control_box.children = [*control_box.children, row]
+        self.buttons["reset"].on_click(lambda _: setattr(self.controls["steps"], "value", 0))
+        super().__init__(*args, extra=[widgets.HBox(list(self.buttons.values()))], **kwargs)
 
     def _advance(self, n: int) -> None:
         steps = self.controls["steps"]
