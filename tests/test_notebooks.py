@@ -517,7 +517,7 @@ def test_week1_explorer_readouts(week1):
     }
     # secant of x² from 1 to 2
     assert shown["From secant to tangent"] == (
-        "secant slope = rise/run = 3.00000 / 1.00000 = 3.00000 "
+        "secant slope = rise/run = 3 / 1 = 3.00000 "
         "f′(x₀) = 2.00000 error of the secant slope = +1.00e+00"
     )
     # x³ − 3x at 0.5

@@ -130,6 +130,8 @@ class DerivativePairScene(Scene):
         for ax in axes:
             ax.set_xlim(self.x[0], self.x[-1])
             ax.set_xlabel("x")
+        self.left.set_ylabel(f"{name}(x)")
+        self.right.set_ylabel(f"{name}′(x)")
         self.left.set_title(f"{name}(x) and its tangent")
         self.right.set_title(f"{name}′(x): the slope of the tangent")
         (self.tangent,) = self.left.plot([], [], **ROLES["tangent"])
@@ -173,11 +175,14 @@ class ProductRuleScene(Scene):
 
     The growth is the strip v·Δu, the strip u·Δv and the corner Δu·Δv; divided by Δx,
     the corner vanishes as Δx → 0, which is the product rule (uv)′ = u′v + uv′.
+    The axes fit the largest rectangle of ``x_range`` grown by ``dx_max``: pass the one
+    x drawn (``x_range=(x, x)``) so the rectangle fills the plot.
     """
 
     def __init__(self, ax: Axes, u: Callable, v: Callable, x_range: Sequence[float] = (0.5, 2.0),
                  dx_max: float = 1.0):
         self.ax, self.u, self.v = ax, u, v
+        self.x = float(x_range[0])  # the x that update draws when it is given none
         xs = x_grid((x_range[0], x_range[1] + dx_max), 200)
         width, height = float(np.max(evaluate(u, xs))), float(np.max(evaluate(v, xs)))
         ax.set_xlim(0, 1.08 * width)
@@ -200,7 +205,8 @@ class ProductRuleScene(Scene):
         ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=9)
         self.artists = [self.base, self.strip_u, self.strip_v, self.corner]
 
-    def update(self, x: float = 1.0, dx: float = 0.3) -> dict:
+    def update(self, x: float | None = None, dx: float = 0.3) -> dict:
+        x = self.x if x is None else x
         u0, v0 = float(evaluate(self.u, x)), float(evaluate(self.v, x))
         du, dv = float(evaluate(self.u, x + dx)) - u0, float(evaluate(self.v, x + dx)) - v0
         self.base.set_bounds(0, 0, u0, v0)
@@ -215,8 +221,10 @@ class ProductRuleScene(Scene):
 
 
 def plot_product_rule(u: Callable, v: Callable, x: float, dx: float, ax: Axes | None = None,
-                      x_range: Sequence[float] = (0.5, 2.0)) -> Axes:
+                      x_range: Sequence[float] | None = None) -> Axes:
     """Draw the product-rule rectangle for u(x)·v(x) grown by Δx.
+
+    The axes fit this rectangle (or the largest over ``x_range``, if given).
 
     Examples
     --------
@@ -225,6 +233,7 @@ def plot_product_rule(u: Callable, v: Callable, x: float, dx: float, ax: Axes | 
     >>> ax.patches[3].get_width(), ax.patches[3].get_height()   # the corner Δu·Δv
     (0.5, 1.0)
     """
+    x_range = (x, x) if x_range is None else x_range  # axes fitted to this rectangle
     scene = ProductRuleScene(get_axes(ax), u, v, x_range, dx_max=max(dx, 0.0))
     scene.update(x=x, dx=dx)
     return scene.ax

@@ -59,7 +59,8 @@ def secant_explorer(f: Callable, df: Callable | None = None, x0: float = 1.0, dx
     }
 
     def readout(s: dict) -> str:
-        text = (f"secant slope = rise/run = {s['rise']:.5f} / {s['dx']:.5f} = "
+        # rise and run to 4 significant figures, so a tiny rise still shows its digits
+        text = (f"secant slope = rise/run = {s['rise']:.4g} / {s['dx']:.4g} = "
                 f"<b>{s['secant_slope']:.5f}</b>")
         if "derivative" in s:
             text += (f"<br>f′(x₀) = {s['derivative']:.5f} &nbsp; "
@@ -127,6 +128,11 @@ def derivative_explorer(functions: Mapping[str, tuple[Callable, Callable]], x: f
     )
 
 
+#: The product-rule explorer's largest Δx: big enough to see the corner, small enough that
+#: the rectangle at x still fills most of the plot.
+DX_MAX = 0.5
+
+
 def product_rule_explorer(u: Callable, v: Callable, du: Callable | None = None,
                           dv: Callable | None = None, x: float = 1.0, dx: float = 0.3,
                           x_range: Sequence[float] = (0.5, 2.0)) -> Explorer:
@@ -147,11 +153,12 @@ def product_rule_explorer(u: Callable, v: Callable, du: Callable | None = None,
     """
     controls = {
         "x": float_slider("x", x, x_range[0], x_range[1], 0.05),
-        "dx": float_slider("Δx", dx, 0.0, 1.0, 0.01),
+        "dx": float_slider("Δx", dx, 0.0, DX_MAX, 0.01),
     }
 
-    def build(figure: Figure) -> Scene:
-        return ProductRuleScene(figure.subplots(), u, v, x_range, dx_max=1.0)
+    def build(figure: Figure, x: float) -> Scene:
+        # the axes fit the rectangle at this x grown by the largest Δx: moving x rebuilds
+        return ProductRuleScene(figure.subplots(), u, v, (x, x), dx_max=DX_MAX)
 
     def readout(s: dict) -> str:
         text = (f"Δ(uv) = v·Δu + u·Δv + Δu·Δv = {s['v'] * s['du']:.4f} + {s['u'] * s['dv']:.4f}"
@@ -172,6 +179,7 @@ def product_rule_explorer(u: Callable, v: Callable, du: Callable | None = None,
             "Δu·Δv, which shrinks fastest as Δx goes to 0."
         ),
         figsize=(5.6, 4.2),
+        rebuild_on=("x",),
     )
 
 
