@@ -212,9 +212,6 @@ class SandpitExplorer(Explorer):
         self, landscape: str = "bowl", mode: str = "depth", budget: int = 12, seed: int = 0
     ):
         self.budget, self.seed = budget, seed
-        self.game = Sandpit(landscape, budget=budget, mode=mode, seed=seed)
-        (x0, x1), (y0, y1) = self.game.landscape.bounds
-        self._adjusting = False
         controls = {
             "landscape": choice("landscape", LANDSCAPES, landscape),
             "mode": widgets.Dropdown(
@@ -223,8 +220,9 @@ class SandpitExplorer(Explorer):
                 description="mode",
                 style=LABEL_STYLE,
             ),
-            "x": float_slider("x (aim)", (x0 + x1) / 2, x0, x1, (x1 - x0) / 100),
-            "y": float_slider("y (aim)", (y0 + y1) / 2, y0, y1, (y1 - y0) / 100),
+            # their ranges are the landscape's box, set by _build
+            "x": float_slider("x (aim)", 0.5, 0.0, 1.0, 0.01),
+            "y": float_slider("y (aim)", 0.5, 0.0, 1.0, 0.01),
         }
         self.probe_button = widgets.Button(
             description="Probe",
@@ -240,8 +238,7 @@ class SandpitExplorer(Explorer):
         self.probe_button.on_click(self._probe)
         self.new_game_button.on_click(self._new_game)
         super().__init__(
-            # landscape and mode are already in self.game (see _start)
-            lambda figure, landscape, mode: SandpitScene(figure.subplots(), self.game),
+            self._build,
             controls,
             readout=self._format_readout,
             title="The sandpit: find the deepest point",
@@ -257,44 +254,17 @@ class SandpitExplorer(Explorer):
             ),
             figsize=(6.0, 5.4),
             rebuild_on=("landscape", "mode"),
+            extra=[widgets.HBox([self.probe_button, self.new_game_button])],
         )
-        buttons = widgets.HBox([self.probe_button, self.new_game_button])
-        # the buttons go right under the sliders
-        self.children = (self.children[0], self.children[1], buttons, *self.children[2:])
 
-    # Explorer calls this on every control change.
-    def _on_change(self, change) -> None:
-        if self._adjusting:
-            return
-        owner = change["owner"]
-        if owner is self.controls["landscape"] or owner is self.controls["mode"]:
-            self._start(self.seed)
-            return
-        self.refresh()
-
-    def _start(self, seed: int) -> None:
-        """A new game of the chosen landscape and mode; sliders reset to the new box."""
-        self.seed = seed
-        self.game = Sandpit(
-            self.controls["landscape"].value,
-            budget=self.budget,
-            mode=self.controls["mode"].value,
-            seed=seed,
-        )
-        (x0, x1), (y0, y1) = self.game.landscape.bounds
-        self._adjusting = True
-        try:
-            for key, (low, high) in (("x", (x0, x1)), ("y", (y0, y1))):
-                slider = self.controls[key]
-                slider.min, slider.max = min(slider.min, low), max(slider.max, high)
-                slider.min, slider.max = low, high
-                slider.step = (high - low) / 100
-                slider.value = (low + high) / 2
-        finally:
-            self._adjusting = False
+    def _build(self, figure, landscape: str, mode: str) -> SandpitScene:
+        """A new game of ``landscape`` in ``mode``, seeded by ``self.seed``, with the aim
+        back in the middle of the new box (the Explorer runs this paused, then refreshes)."""
+        self.game = Sandpit(landscape, budget=self.budget, mode=mode, seed=self.seed)
+        for key, (low, high) in zip(("x", "y"), self.game.landscape.bounds, strict=True):
+            self.set_range(self.controls[key], low, high, (low + high) / 2, step=(high - low) / 100)
         self.probe_button.disabled = False
-        self._rebuild()
-        self.refresh()
+        return SandpitScene(figure.subplots(), self.game)
 
     def _probe(self, _button=None) -> None:
         if self.game.over:
@@ -306,7 +276,8 @@ class SandpitExplorer(Explorer):
         self.refresh()
 
     def _new_game(self, _button=None) -> None:
-        self._start(self.seed + 1)
+        self.seed += 1
+        self.rebuild()
 
     def _format_readout(self, s: dict) -> str:
         land = self.game.landscape
