@@ -15,7 +15,12 @@ whole path, whether it converged and, when it did not, why it stopped:
 * ``"divergence"``: the iterate grew beyond ``bound`` or became inf or nan;
 * ``"left the region"``: gradient descent stepped outside the box ``bounds`` on which
   the landscape is defined (a map of real terrain, say);
+* ``"no decrease"``: a backtracking line search halved its step 60 times without
+  finding a lower value of f (the gradient is wrong, or f is flat to rounding);
 * ``"iteration cap"``: ``max_iter`` steps were taken without any of the above.
+
+:data:`REASON_MESSAGES` says each in a sentence: the result's ``message`` and the
+week 5 explorers' readouts use the same words.
 
 Conventions (as in every week): a point of n inputs has shape ``(n,)``; the gradient
 (Jacobian row) of a scalar function has shape ``(n,)``; its Hessian ``(n, n)``; a path
@@ -39,6 +44,7 @@ from mmlcalc.multivariate import gradient, hessian, jacobian
 __all__ = [
     "DESCENT_LANDSCAPES",
     "REASONS",
+    "REASON_MESSAGES",
     "REGIMES",
     "DescentLandscape",
     "OptimisationResult",
@@ -60,25 +66,31 @@ REASONS = (
     "cycle",
     "divergence",
     "left the region",
+    "no decrease",
     "iteration cap",
 )
 
 #: What :func:`descent_regime` can say about a gradient-descent path.
-REGIMES = ("converges", "oscillates", "diverges")
+REGIMES = ("converges", "oscillates", "cycles", "diverges")
 
 #: Default size beyond which an iterate counts as diverged: far beyond any sensible
 #: start in this course (|x| of order 1 to 1000), yet well below float overflow
 #: (about 1e308), so a diverging method is stopped long before it produces inf.
 DEFAULT_BOUND = 1e8
 
-_MESSAGES = {
+#: Each reason of :data:`REASONS` in a sentence (the one wording, used by
+#: ``OptimisationResult.message`` and by the explorers in :mod:`mmlcalc.widgets.optimisation`).
+REASON_MESSAGES = {
     "converged": "converged: the stopping rule's tolerance was met",
-    "zero derivative": "stopped: the derivative (or the Jacobian's determinant) is zero "
-    "there, so the tangent never meets the axis",
-    "cycle": "stopped: the iteration returned to a point it had visited, a cycle "
+    "zero derivative": "stopped: the derivative is zero there (in n dimensions, the Jacobian "
+    "or Hessian is singular), so the tangent is flat and never meets the axis",
+    "cycle": "stopped: the iteration came back to a point it had visited, a cycle "
     "that would repeat forever",
     "divergence": "stopped: the iterate grew beyond the bound (diverging)",
-    "left the region": "stopped: the step left the region on which the function is defined",
+    "left the region": "stopped: the step left the region on which the function is defined "
+    "(it left the map)",
+    "no decrease": "stopped: the line search found no step that lowers f (is the gradient "
+    "right? or f is flat to rounding here)",
     "iteration cap": "stopped: the iteration cap was reached before converging",
 }
 
@@ -113,7 +125,7 @@ class OptimisationResult:
     @property
     def message(self) -> str:
         """The reason in a sentence, with the number of steps."""
-        return f"{_MESSAGES[self.reason]} ({self.iterations} steps)"
+        return f"{REASON_MESSAGES[self.reason]} ({self.iterations} steps)"
 
 
 # --- input checks --------------------------------------------------------------------
@@ -506,8 +518,8 @@ def backtracking_descent(
 
     A step that overshoots (f grows) is never taken, so the descent cannot diverge the
     way a fixed large step does. The loop that shrinks t is capped too: after 60
-    halvings t is below 1e-18 of its start, and the run stops with ``"zero
-    derivative"`` (no decrease found: the gradient is wrong or f is flat to rounding).
+    halvings t is below 1e-18 of its start, and the run stops with ``"no decrease"``
+    (the gradient is wrong, or f is flat to rounding).
     Taught in section 3, "Choosing the step: backtracking".
 
     Parameters
@@ -573,7 +585,7 @@ def backtracking_descent(
                     break
             t *= shrink
         else:
-            return result(False, "zero derivative")
+            return result(False, "no decrease")
         x, fx = trial, f_trial
         path.append(x)
         sizes.append(t)
@@ -591,7 +603,13 @@ def descent_regime(path, values=None) -> str:
     -----
     With the steps :math:`d_k = x_{k+1} - x_k`:
 
-    * ``"diverges"``: the path has non-finite points, or it ends higher than it started
+    * ``"diverges"``: the path has non-finite points;
+    * ``"cycles"``: the last point is back where the path already was, two or more
+      steps earlier (within a millionth of the last step's length), and the last step
+      is not negligible: a bounded cycle that repeats for ever, neither settling nor
+      running away (the 2-cycle of a step of exactly :math:`2/\\lambda_{max}`, or a
+      step bouncing between two slopes of a real landscape);
+    * ``"diverges"``: otherwise, if it ends higher than it started
       (``values[-1] > values[0]``, when the function's values along the path are
       given), or, without values, its last step is longer than its first (steps that
       grow are overshooting further and further);
@@ -623,6 +641,8 @@ def descent_regime(path, values=None) -> str:
     'diverges'
     >>> descent_regime([[1.0], [-2.0], [0.5]], values=[1.0, 4.0, 0.25])   # ends lower
     'oscillates'
+    >>> descent_regime([[1.0], [-1.0], [1.0], [-1.0]])     # back and forth for ever
+    'cycles'
     """
     points = np.asarray(path, dtype=float)
     if points.ndim == 1:
@@ -634,6 +654,10 @@ def descent_regime(path, values=None) -> str:
     steps = np.diff(points, axis=0)
     if len(steps) < 2:
         return "converges"
+    last = float(np.linalg.norm(steps[-1]))
+    returns = np.max(np.abs(points[:-2] - points[-1]), axis=1)
+    if last > 0 and np.min(returns) <= 1e-6 * last:
+        return "cycles"
     if values is not None:
         values = np.asarray(values, dtype=float)
         if values.shape != (len(points),):

@@ -432,7 +432,8 @@ class DescentPath:
     chi_squared : numpy.ndarray, shape (k + 1,)
         χ² at each of those points.
     status : str
-        ``"converged"``, ``"step cap reached"`` or ``"diverged"``.
+        ``"converged"``, ``"step cap reached"``, ``"diverged"`` or ``"left the domain"``
+        (a step took a parameter outside ``domain``, a Gaussian's σ below zero say).
     """
 
     params: np.ndarray
@@ -461,6 +462,7 @@ def steepest_descent_fit(
     rescale: bool = False,
     tol: float = 1e-6,
     max_steps: int = 10_000,
+    domain=None,
 ) -> DescentPath:
     """Fit a model by steepest descent on χ², in the parameters' own units or rescaled.
 
@@ -487,6 +489,11 @@ def steepest_descent_fit(
         about √2 units.
     max_steps : int
         The cap on the number of steps, so a step size far too small still ends.
+    domain : array_like of shape (n, 2), optional
+        ``[(low, high), …]``: the open interval in which each parameter means
+        something (for a Gaussian σ > 0: ``[(-np.inf, np.inf), (0, np.inf)]``). A step
+        that leaves it stops the fit with status ``"left the domain"``, its point kept as
+        the last of the path, even where the model would still give numbers.
 
     Returns
     -------
@@ -515,6 +522,9 @@ def steepest_descent_fit(
     ...                             start=[0.0, 0.0], step=0.1)
     >>> path.status, path.best.round(4)
     ('converged', array([2., 1.]))
+    >>> steepest_descent_fit([0.0, 1.0, 2.0], [1.0, 3.0, 5.0], line, line_jacobian,
+    ...                      start=[0.0, 0.0], step=0.1, domain=[(-1, 1), (-1, 1)]).status
+    'left the domain'
     """
     x = _as_data(x, "x")
     y = _as_data(y, "y")
@@ -527,6 +537,18 @@ def steepest_descent_fit(
     if int(max_steps) != max_steps or max_steps < 0:
         raise ValueError(f"max_steps must be a whole number >= 0, got {max_steps}")
     weights = _weights(uncertainty, y)
+    if domain is not None:
+        domain = np.asarray(domain, dtype=float)
+        if domain.shape != (p.size, 2):
+            raise ValueError(
+                f"domain must be {p.size} pairs (low, high), shape ({p.size}, 2), "
+                f"got shape {domain.shape}"
+            )
+
+    def outside(params) -> bool:
+        return domain is not None and bool(
+            np.any(params <= domain[:, 0]) or np.any(params >= domain[:, 1])
+        )
 
     def residuals(params):
         return y - np.asarray(model(x, params), dtype=float)
@@ -552,6 +574,15 @@ def steepest_descent_fit(
                     s = np.ones_like(p)
                 move = step * s**2 * gradient
                 p = p - move
+                if outside(p):  # kept, with χ² where the model still gives one
+                    try:
+                        value = float(np.sum(weights * residuals(p) ** 2))
+                    except ValueError:
+                        value = float("nan")
+                    path.append(p.copy())
+                    costs.append(value)
+                    status = "left the domain"
+                    break
                 r = residuals(p)
                 value = float(np.sum(weights * r**2))
         except ValueError:  # zero curvature, or a Gaussian with σ <= 0

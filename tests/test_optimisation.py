@@ -289,7 +289,9 @@ def test_backtracking_on_rosenbrock_against_scipy():
 
 def test_backtracking_with_a_wrong_gradient_stops():
     result = backtracking_descent(lambda x: x @ x, lambda x: -2 * x, [1.0, 1.0])
-    assert result.reason == "zero derivative" and result.iterations == 0
+    # its own reason (not "zero derivative": the gradient is not zero, it is wrong)
+    assert result.reason == "no decrease" and result.iterations == 0
+    assert "line search found no step" in result.message
 
 
 @pytest.mark.parametrize(
@@ -314,7 +316,7 @@ def test_gradient_descent_wrong_gradient_shape():
 
 
 def test_descent_regime_cases():
-    assert set(REGIMES) == {"converges", "oscillates", "diverges"}
+    assert set(REGIMES) == {"converges", "oscillates", "cycles", "diverges"}
     assert descent_regime([0.0]) == "converges"
     assert descent_regime([[0.0, 0.0], [np.nan, 0.0]]) == "diverges"
     with pytest.raises(ValueError, match="shape"):
@@ -325,6 +327,15 @@ def test_descent_regime_cases():
     path, values = [[0.0], [1.0], [-1.5], [2.0]], [5.0, 1.0, 2.0, 3.0]
     assert descent_regime(path) == "diverges"
     assert descent_regime(path, values) == "oscillates"
+    # a bounded 2-cycle ends higher than it started, yet it is no divergence
+    path, values = [[0.0], [1.0], [-1.0], [1.0], [-1.0]], [0.0, 2.0, 3.0, 2.0, 3.0]
+    assert descent_regime(path, values) == "cycles" and descent_regime(path) == "cycles"
+    # the bowl (x² + 10 y²)/2 at η = 2/λ_max = 0.2: y flips for ever, x settles
+    bowl = gradient_descent(bowl_grad, [2.5, 1.5], step=0.2, max_iter=60)
+    assert descent_regime(bowl.path) == "cycles"
+    assert descent_regime(gradient_descent(bowl_grad, [2.5, 1.5], 0.19, max_iter=60).path) == (
+        "oscillates"
+    )
 
 
 @pytest.mark.parametrize("name", DESCENT_LANDSCAPES)

@@ -52,6 +52,9 @@ class NewtonScene(Scene):
     Drawn once: the curve of f and the x axis. Moved by ``update(x0, steps)``: the
     tangent lines of the first ``steps`` steps (dotted; the latest one solid), the
     vertical guides from each new x back up to the curve, and the iterates on the axis.
+    ``update`` also reports the *fate* of the start: the whole run of
+    :func:`mmlcalc.optimisation.newton_raphson` from x0 with at most ``fate_steps``
+    steps (converges, cycles, diverges, …), whatever number of steps is drawn.
     """
 
     def __init__(
@@ -62,8 +65,10 @@ class NewtonScene(Scene):
         x_range: Sequence[float] = (-3.0, 3.0),
         y_range: Sequence[float] | None = None,
         tol: float = 1e-10,
+        fate_steps: int = 50,
     ):
         self.ax, self.f, self.df, self.tol = ax, f, df, tol
+        self.fate_steps = int(fate_steps)
         x = x_grid(x_range)
         y = evaluate(f, x)
         ax.plot(x, y, label="f(x)", **ROLES["function"])
@@ -121,6 +126,7 @@ class NewtonScene(Scene):
             reason, converged = "start", False
         else:
             reason, converged = run.reason, run.converged
+        fate = newton_raphson(self.f, self.df, x0, tol=self.tol, max_iter=self.fate_steps)
         return {
             "x0": float(x0),
             "steps": steps,
@@ -130,6 +136,11 @@ class NewtonScene(Scene):
             "taken": len(path) - 1,
             "reason": reason,
             "converged": converged,
+            # the whole run from x0 (at most fate_steps steps), drawn or not
+            "fate": fate.reason,
+            "fate_steps": fate.iterations,
+            "fate_x": float(fate.x),
+            "fate_largest": float(np.max(np.abs(fate.path))),
         }
 
 
@@ -311,10 +322,19 @@ class ConstraintScene(Scene):
 
     Left: contours of f, the constraint curve g(x, y) = 0 (given as a parametrised
     curve ``curve(t) -> (x, y)``), the point at t, and arrows of ∇f (thin, red) over
-    ∇g (wide, cyan), each scaled to a fixed length so that their *directions* compare.
+    ∇g (wide, cyan). The ∇g arrow has a fixed length (only its direction matters); the
+    ∇f arrow's length is proportional to |∇f| (full length at the largest |∇f| on the
+    curve), but never shorter than a quarter of it, so its direction stays visible.
+    Where |∇f| is below 1 % of its largest value on the curve, f itself is flat there:
+    no ∇f arrow is drawn, a red ring marks the point, and ∇f = 0 · ∇g (λ = 0).
     Right: f along the curve against t, with the point: its slope is zero exactly
-    where the arrows are parallel.
+    where the arrows are parallel or ∇f = 0.
     """
+
+    #: |∇f| below this fraction of its largest value on the curve counts as ∇f = 0
+    FLAT = 0.01
+    #: the shortest ∇f arrow drawn, as a fraction of the full arrow length
+    SHORTEST = 0.25
 
     def __init__(
         self,
@@ -349,7 +369,14 @@ class ConstraintScene(Scene):
         ax.set_xlabel("x")
         ax.set_ylabel("y")
         ax.set_title("∇f and ∇g along the constraint")
-        self.length = 0.18 * (x1 - x0)
+        # the arrows' full length: 14 % of the map's width, so an arrow drawn at a point
+        # of the curve stays inside a box a little wider than the curve
+        self.length = 0.14 * (x1 - x0)
+        # the largest |∇f| on the curve: the scale of the ∇f arrow and of "∇f ≈ 0"
+        self.grad_f_scale = max(
+            float(np.hypot(*np.asarray(grad_f(np.array([a, b])), dtype=float).reshape(2)))
+            for a, b in zip(cx, cy, strict=True)
+        )
         # ∇g is a wide pale band under the thin red ∇f: where they line up, red sits in cyan
         self.f_arrow, self.g_arrow = _arrow(PALETTE["red"]), _arrow(PALETTE["cyan"])
         self.g_arrow.set_linewidth(5.0)
@@ -358,9 +385,20 @@ class ConstraintScene(Scene):
         self.f_arrow.set_linewidth(1.8)
         ax.add_patch(self.g_arrow)
         ax.add_patch(self.f_arrow)
-        ax.plot([], [], color=PALETTE["red"], linewidth=1.8, label="∇f (direction)")
+        ax.plot([], [], color=PALETTE["red"], linewidth=1.8, label="∇f (length: |∇f|)")
         ax.plot(
             [], [], color=PALETTE["cyan"], linewidth=5.0, alpha=0.75, label="∇g (direction, wide)"
+        )
+        (self.flat_ring,) = ax.plot(
+            [],
+            [],
+            marker="o",
+            markersize=15,
+            markerfacecolor="none",
+            markeredgecolor=PALETTE["red"],
+            markeredgewidth=2.0,
+            linestyle="none",
+            label="∇f ≈ 0 (ring)",
         )
         (self.point,) = ax.plot([], [], **ROLES["point"])
         ax.legend(loc="lower left", fontsize=7, framealpha=0.85, frameon=True)
@@ -372,17 +410,27 @@ class ConstraintScene(Scene):
         self.along_ax.set_ylabel("f on the constraint")
         self.along_ax.set_title("f along the curve")
         (self.along_point,) = self.along_ax.plot([], [], **ROLES["point"])
-        self.artists = [self.g_arrow, self.f_arrow, self.point, self.along_point]
+        self.artists = [self.g_arrow, self.f_arrow, self.flat_ring, self.point, self.along_point]
 
     def update(self, t: float = 0.0) -> dict:
         x, y = (float(c) for c in self.curve(float(t)))
         p = np.array([x, y])
         gf = np.asarray(self.grad_f(p), dtype=float).reshape(2)
         gg = np.asarray(self.grad_g(p), dtype=float).reshape(2)
-        for arrow, vector in ((self.f_arrow, gf), (self.g_arrow, gg)):
+        f_norm, g_norm = float(np.hypot(*gf)), float(np.hypot(*gg))
+        flat = f_norm < self.FLAT * self.grad_f_scale
+        f_length = self.length * max(f_norm / self.grad_f_scale, self.SHORTEST) if not flat else 0
+        drawn = ((self.f_arrow, gf, f_length), (self.g_arrow, gg, self.length))
+        for arrow, vector, length in drawn:
             norm = float(np.hypot(*vector))
-            tip = p + (self.length * vector / norm if norm > 0 else 0.0)
+            tip = p + (length * vector / norm if norm > 0 else 0.0)
             arrow.set_positions((x, y), tuple(tip))
+        self.f_arrow.set_visible(not flat)
+        self.flat_ring.set_data([x] if flat else [], [y] if flat else [])
+        # the unit tangent of the curve, in the direction of growing t
+        h = 1e-6
+        ahead, behind = np.array(self.curve(t + h), float), np.array(self.curve(t - h), float)
+        tangent = (ahead - behind) / np.linalg.norm(ahead - behind)
         value = float(self.f(p))
         self.point.set_data([x], [y])
         self.along_point.set_data([t], [value])
@@ -400,6 +448,15 @@ class ConstraintScene(Scene):
             "angle_deg": float(np.degrees(np.arccos(np.clip(cosine, -1.0, 1.0)))),
             # the best λ with ∇f ≈ λ ∇g (least squares): exact at a constrained optimum
             "lambda": float(gf @ gg / (gg @ gg)) if gg @ gg > 0 else float("nan"),
+            "grad_f_norm": f_norm,
+            "grad_g_norm": g_norm,
+            # |∇f| below 1 % of its largest value on the curve: f is flat here, λ = 0
+            "flat": bool(flat),
+            # how fast f changes per unit length along the curve (∇f · unit tangent)
+            "rate": float(gf @ tangent),
+            # the arrow lengths drawn
+            "f_arrow_length": float(f_length),
+            "g_arrow_length": float(self.length),
         }
 
 

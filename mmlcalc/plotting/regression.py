@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from matplotlib.collections import LineCollection
 
+from mmlcalc.optimisation import descent_regime
 from mmlcalc.plotting.base import PALETTE, ROLES, Scene, padded_limits
 from mmlcalc.regression import fit_line, line_chi_squared, steepest_descent_fit
 
@@ -209,7 +210,10 @@ class ChiSquaredDescentScene(Scene):
     answer as a star if ``reference`` is given. Right: the data (a histogram as points
     with error bars) with the model at the last point of the path.
 
-    ``update`` runs at most ``max_steps`` steps, so every frame is quick.
+    ``update`` runs at most ``max_steps`` steps, so every frame is quick. ``domain``
+    (``(n, 2)`` open intervals, as for :func:`mmlcalc.regression.steepest_descent_fit`)
+    says where the parameters mean something: a path that leaves it stops there, and
+    is never reported as converged.
     """
 
     def __init__(
@@ -227,12 +231,14 @@ class ChiSquaredDescentScene(Scene):
         xlabel: str = "height (in)",
         ylabel: str = "density (per inch)",
         max_steps: int = 200,
+        domain=None,
     ):
         self.x = np.asarray(x, dtype=float)
         self.y = np.asarray(y, dtype=float)
         self.uncertainty = uncertainty
         self.model, self.model_jacobian = model, model_jacobian
         self.max_steps = int(max_steps)
+        self.domain = domain
         self.map_ax, self.data_ax = figure.subplots(1, 2, width_ratios=[1.1, 1])
         (a0, a1), (b0, b1) = bounds
         grid0, grid1 = np.meshgrid(np.linspace(a0, a1, 90), np.linspace(b0, b1, 90))
@@ -244,6 +250,12 @@ class ChiSquaredDescentScene(Scene):
         )
         mp.contour(grid0, grid1, grid, levels=levels, colors=PALETTE["black"], linewidths=0.5)
         self.reference = None if reference is None else np.asarray(reference, dtype=float)
+        weights = 1.0 if uncertainty is None else 1.0 / np.asarray(uncertainty, float) ** 2
+        self.reference_chi_squared = (
+            None
+            if self.reference is None
+            else float(np.sum(weights * (self.y - model(self.x, self.reference)) ** 2))
+        )
         if self.reference is not None:
             mp.plot(
                 *self.reference,
@@ -325,17 +337,27 @@ class ChiSquaredDescentScene(Scene):
             self.uncertainty,
             rescale=bool(rescale),
             max_steps=int(steps),
+            domain=self.domain,
         )
         params = path.params
         self.path_line.set_data(params[:, 0], params[:, 1])
         self.start_point.set_data([start0], [start1])
         self.end_point.set_data([params[-1, 0]], [params[-1, 1]])
         end = params[-1]
-        if path.status == "diverged" or end[1] <= 0:
+        if path.status in ("diverged", "left the domain") or end[1] <= 0:
             self.curve.set_data([], [])
         else:
             with np.errstate(all="ignore"):
                 self.curve.set_data(self.x_curve, self.model(self.x_curve, end))
+        # how the steps behave (descent_regime): a run stopped by the step count may be
+        # settling, zig-zagging, bouncing in a bounded cycle or running away
+        regime = (
+            "diverges"
+            if path.status == "diverged"
+            else descent_regime(params, path.chi_squared)
+            if np.all(np.isfinite(path.chi_squared))
+            else "diverges"
+        )
         return {
             "params": end,
             "chi_squared": float(path.chi_squared[-1]),
@@ -346,6 +368,8 @@ class ChiSquaredDescentScene(Scene):
             "reference": self.reference,
             "step": step,
             "rescale": bool(rescale),
+            "regime": regime,
+            "reference_chi_squared": self.reference_chi_squared,
         }
 
 

@@ -14,7 +14,12 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
-from mmlcalc.optimisation import DESCENT_LANDSCAPES, descent_landscape
+from mmlcalc.optimisation import (
+    DEFAULT_BOUND,
+    DESCENT_LANDSCAPES,
+    REASON_MESSAGES,
+    descent_landscape,
+)
 from mmlcalc.plotting.base import Scene
 from mmlcalc.plotting.optimisation import ConstraintScene, DescentScene, NewtonScene
 from mmlcalc.widgets.base import LABEL_STYLE, Explorer, choice, float_slider, slider_layout
@@ -27,13 +32,15 @@ __all__ = [
     "newton_explorer",
 ]
 
+#: The readouts' status lines: the package's sentence for each reason (one wording,
+#: :data:`mmlcalc.optimisation.REASON_MESSAGES`) with a tick or a cross, except where an
+#: explorer means something of its own ("iteration cap": the steps drawn are used up).
 _REASON_TEXT = {
+    **{
+        reason: ("✓ " if reason == "converged" else "✗ ") + message
+        for reason, message in REASON_MESSAGES.items()
+    },
     "start": "no step taken yet",
-    "converged": "✓ converged: the step is below the tolerance",
-    "zero derivative": "✗ stopped: f′(x) = 0, the tangent is flat and never meets the axis",
-    "cycle": "✗ stopped: back at an earlier point, a cycle that repeats forever",
-    "divergence": "✗ stopped: the iterates run off to infinity (diverging)",
-    "left the region": "✗ stopped: the step left the map",
     "iteration cap": "still going (the step count, or the iteration cap, was reached)",
 }
 
@@ -74,7 +81,7 @@ def newton_explorer(
     x0: float = 1.0,
     x_range: Sequence[float] = (-3.0, 3.0),
     y_range: Sequence[float] | None = None,
-    max_steps: int = 8,
+    max_steps: int = 50,
 ) -> NewtonExplorer:
     """Newton-Raphson step by step: choose the start x₀ and how many steps to draw.
 
@@ -87,7 +94,10 @@ def newton_explorer(
     x_range, y_range : (float, float)
         The axes (and the start slider's range, ``x_range``).
     max_steps : int
-        The most steps the ``steps`` slider allows.
+        The most steps the ``steps`` slider allows, and the cap of the whole run whose
+        fate the readout reports (50, the cap of
+        :func:`mmlcalc.optimisation.newton_raphson`: enough for a start that wanders
+        before it converges, or falls into a cycle, to show it).
 
     Examples
     --------
@@ -112,7 +122,22 @@ def newton_explorer(
     }
 
     def build(figure: Figure) -> Scene:
-        return NewtonScene(figure.subplots(), f, df, x_range, y_range)
+        return NewtonScene(
+            figure.subplots(), f, df, x_range, y_range, fate_steps=int(max_steps)
+        )
+
+    def fate(s: dict) -> str:
+        far = f", reaching |x| = {s['fate_largest']:.3g} on the way" if s[
+            "fate_largest"
+        ] > 2 * max(abs(low), abs(high)) else ""
+        return {
+            "converged": f"converges to {s['fate_x']:.10g} in {s['fate_steps']} steps{far}",
+            "cycle": f"falls into a cycle: after {s['fate_steps']} steps it is back at an "
+            f"earlier point{far}",
+            "divergence": f"diverges: |x| passes {DEFAULT_BOUND:.0e} after {s['fate_steps']} steps",
+            "zero derivative": f"meets a flat tangent (f′ = 0) after {s['fate_steps']} steps",
+            "iteration cap": f"is still going after {s['fate_steps']} steps{far}",
+        }[s["fate"]]
 
     def readout(s: dict) -> str:
         path = ", ".join(f"{x:.6g}" for x in s["path"][-4:])
@@ -120,7 +145,9 @@ def newton_explorer(
         return (
             f"x₀ = {s['x0']:.3f}; after {s['taken']} step(s): x = <b>{s['x']:.10g}</b>, "
             f"f(x) = {s['f']:.3e}<br>iterates: {more}{path}<br>"
-            f"{html.escape(_REASON_TEXT[s['reason']])}"
+            f"{html.escape(_REASON_TEXT[s['reason']])}<br>"
+            f"run to the end (at most {int(max_steps)} steps), this start "
+            f"{html.escape(fate(s))}"
         )
 
     return NewtonExplorer(
@@ -176,8 +203,9 @@ class DescentExplorer(Explorer):
                 "red stars. The path of gradient descent runs from the start (a white square) "
                 "through each step (small cyan dots joined by a line) to the end (a yellow "
                 "diamond). Right: f at each step against the step number. A small step size "
-                "creeps smoothly downhill; a larger one zig-zags across the valley; too large "
-                "a step overshoots further each time and the path leaves the map."
+                "creeps smoothly downhill; a larger one zig-zags across the valley; on the real "
+                "volcano a step can also bounce between the same slopes for ever; too large a "
+                "step overshoots further each time and the path leaves the map."
             ),
             figsize=(9.6, 4.0),
         )
@@ -204,12 +232,18 @@ class DescentExplorer(Explorer):
         regime = {
             "converges": "converges smoothly",
             "oscillates": "oscillates (zig-zags)",
+            "cycles": "cycles: bounces between the same points for ever, bounded but never "
+            "settling",
             "diverges": "diverges (overshoots further each step)",
         }[s["regime"]]
+        if s["reason"] == "left the region":
+            regime = "jumps off the map"
+        elif s["regime"] == "oscillates" and s["reason"] == "iteration cap":
+            regime = "oscillates (zig-zags) and has not settled"
         text = (
             f"η = {s['step']:.3g}, start ({x:.3g}, {y:.3g}){unit}: "
-            f"<b>{regime}</b><br>after {s['iterations']} steps at ({ex:.4g}, {ey:.4g}){unit}, "
-            f"f = {s['f_end']:.5g}"
+            f"<b>{regime}</b><br>after {s['iterations']} steps at "
+            f"({ex:.4g}, {ey:.4g}){unit}, f = {s['f_end']:.5g}"
         )
         if np.isfinite(s["gradient_norm"]):
             text += f", |∇f| = {s['gradient_norm']:.2e}"
@@ -301,13 +335,22 @@ def constraint_explorer(
     def readout(s: dict) -> str:
         x, y = s["point"]
         (fx, fy), (gx, gy) = s["grad_f"], s["grad_g"]
-        parallel = abs(s["sine"]) < 0.01
         text = (
             f"at ({x:.3f}, {y:.3f}): f = {s['f']:.4f} &nbsp; ∇f = [{fx:.3f}, {fy:.3f}], "
-            f"∇g = [{gx:.3f}, {gy:.3f}]<br>angle between them {s['angle_deg']:.1f}°, "
-            f"sin(angle) = {s['sine']:.3f}"
+            f"∇g = [{gx:.3f}, {gy:.3f}]<br>"
         )
-        if parallel:
+        if s["flat"]:
+            # the angle of a vanishing vector means nothing: say what holds instead
+            return text + (
+                f"|∇f| = {s['grad_f_norm']:.3f} ≈ 0 (below 1 % of its largest value on the "
+                f"curve): f itself is flat here<br><b>∇f ≈ 0 = 0 · ∇g, so λ ≈ "
+                f"{s['lambda']:.4f} (λ = 0): a stationary point of f on the constraint</b>"
+            )
+        text += (
+            f"angle between them {s['angle_deg']:.1f}°, sin(angle) = {s['sine']:.3f}; "
+            f"f changes at {s['rate']:+.3f} per unit length along the curve"
+        )
+        if abs(s["sine"]) < 0.01:
             text += (
                 f"<br><b>∇f ∥ ∇g: ∇f = λ∇g with λ ≈ {s['lambda']:.4f}, a stationary point of f "
                 "on the constraint</b>"
@@ -321,12 +364,13 @@ def constraint_explorer(
         title="Lagrange multipliers: where ∇f lines up with ∇g",
         caption=(
             "Left: contour lines of f with the constraint curve as a green dash-dotted line. "
-            "A black dot moves along the curve; at it, a thin red arrow shows the direction of "
-            "∇f over a wide cyan arrow showing the direction of ∇g (both drawn the same "
-            "length). "
+            "A black dot moves along the curve; at it, a thin red arrow shows ∇f (its length "
+            "grows with |∇f|, never below a quarter of the full length) over a wide cyan arrow "
+            "showing the direction of ∇g. Where ∇f is almost zero no red arrow is drawn and "
+            "a red ring circles the point. "
             "Right: the value of f along the curve against the position t, with the same point. "
-            "Where the two arrows are parallel, the curve touches a contour of f and the right "
-            "panel is at a peak or a trough."
+            "Where the two arrows are parallel, or ∇f vanishes (the ring), the right panel is at "
+            "a peak or a trough."
         ),
         figsize=(9.6, 4.2),
     )

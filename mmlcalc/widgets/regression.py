@@ -16,6 +16,17 @@ from mmlcalc.widgets.base import LABEL_STYLE, Explorer, float_slider, log_slider
 __all__ = ["chi_squared_descent_explorer", "line_fit_explorer"]
 
 
+def _number(value: float, decimals: int = 4) -> str:
+    """A readout number: fixed decimals, or scientific notation beyond 1e5 in size.
+
+    >>> _number(66.123456), _number(-2.3e140), _number(float("nan"))
+    ('66.1235', '-2.300e+140', 'nan')
+    """
+    if abs(value) >= 1e5:
+        return f"{value:.3e}"
+    return f"{value:.{decimals}f}"
+
+
 def line_fit_explorer(
     x,
     y,
@@ -96,6 +107,7 @@ def chi_squared_descent_explorer(
     names: Sequence[str] = ("μ", "σ"),
     unit: str = "in",
     max_steps: int = 200,
+    domain=None,
 ) -> Explorer:
     """Steepest descent on χ² of a two-parameter model: step size, steps, units, start.
 
@@ -118,6 +130,16 @@ def chi_squared_descent_explorer(
         The box of the χ² map and the ranges of the start sliders.
     reference : array_like, shape (2,), optional
         The library's answer, drawn as a star and printed in the readout.
+    domain : array_like of shape (2, 2), optional
+        Where the parameters mean something, as open intervals (for a Gaussian,
+        ``[(-np.inf, np.inf), (0, np.inf)]``: σ > 0). A path that leaves it stops, and
+        the readout says so instead of "converged".
+
+    The readout says what the run did in words: converged (and, with ``reference``,
+    whether to the library's minimum or to a false one where χ² is higher by more than
+    1, the change of χ² that one standard error makes), left the domain, diverged,
+    still settling, zig-zagging or bouncing in a bounded cycle when the step count ran
+    out. Numbers beyond 10⁵ in size are written in scientific notation.
 
     Examples
     --------
@@ -157,12 +179,40 @@ def chi_squared_descent_explorer(
         "start1": float_slider(f"start {names[1]}", start[1], b0, b1, (b1 - b0) / 240),
     }
 
+    def verdict(s: dict) -> str:
+        """What the run did, in words (never "converged" outside the domain)."""
+        status, regime = s["status"], s["regime"]
+        if status == "left the domain":
+            p = s["params"]
+            gone = [
+                f"{name} = {_number(value)}"
+                for name, value, (low, high) in zip(names, p, domain, strict=True)
+                if not low < value < high
+            ]
+            return f"left the domain ({', '.join(gone)}): the fit is lost"
+        if status == "diverged":
+            return "diverged: χ² grew more than a hundredfold (or could not be computed)"
+        if status == "converged":
+            best = s["reference_chi_squared"]
+            if best is not None and s["chi_squared"] > best + 1.0:
+                return (
+                    "stopped: the steps became tiny, but χ² is far above the library's "
+                    f"{best:.2f}: a false minimum"
+                )
+            return "converged: the steps became tiny"
+        return {
+            "converges": "still settling when the step count ran out",
+            "oscillates": "zig-zagging when the step count ran out",
+            "cycles": "bouncing in a bounded cycle: it will never settle",
+            "diverges": "running away when the step count ran out",
+        }[regime]
+
     def readout(s: dict) -> str:
         p = s["params"]
         text = (
-            f"after {s['steps']} steps ({s['status']}): {names[0]} = <b>{p[0]:.4f}</b>, "
-            f"{names[1]} = <b>{p[1]:.4f}</b>, χ² = <b>{s['chi_squared']:.2f}</b> "
-            f"(start {s['start_chi_squared']:.1f})"
+            f"after {s['steps']} steps, {verdict(s)}<br>{names[0]} = <b>{_number(p[0])}</b>, "
+            f"{names[1]} = <b>{_number(p[1])}</b>, χ² = <b>{_number(s['chi_squared'], 2)}</b> "
+            f"(start {_number(s['start_chi_squared'], 1)})"
         )
         if s["reference"] is not None:
             r = s["reference"]
@@ -185,6 +235,7 @@ def chi_squared_descent_explorer(
             names,
             unit,
             max_steps=max_steps,
+            domain=domain,
         )
 
     return Explorer(
