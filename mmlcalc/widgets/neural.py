@@ -15,14 +15,23 @@ from matplotlib.figure import Figure
 from mmlcalc.neural import ACTIVATIONS, TARGETS, target_curve
 from mmlcalc.plotting.base import Scene
 from mmlcalc.plotting.neural import ChainRuleScene, NeuronScene, TrainingScene
-from mmlcalc.widgets.base import LABEL_STYLE, Explorer, choice, float_slider, log_slider
+from mmlcalc.widgets.base import LABEL_STYLE, Explorer, choice, float_slider
 
 __all__ = [
+    "LEARNING_RATES",
     "TrainingExplorer",
     "chain_rule_explorer",
     "neuron_explorer",
     "training_explorer",
 ]
+
+
+#: The learning rates of the training explorer's slider, from crawling (0.001) to
+#: diverging at once (3) for the targets on −1 ≤ x ≤ 1.
+LEARNING_RATES = (
+    0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0, 1.5,
+    2.0, 3.0,
+)
 
 
 def neuron_explorer(w: float = 1.0, b: float = 0.0, activation: str = "sigmoid") -> Explorer:
@@ -51,10 +60,16 @@ def neuron_explorer(w: float = 1.0, b: float = 0.0, activation: str = "sigmoid")
             return (
                 f"w = 0: the neuron ignores its input, a = σ(b) = {s['output_at_0']:.3f} everywhere"
             )
+        if s["kink"]:  # ReLU: no slope at its kink, only one on each side
+            slope = (
+                f"a kink there: slope da/dx = {s['slope_left']:.3f} just left of it, "
+                f"{s['slope_right']:.3f} just right"
+            )
+        else:
+            slope = f"slope there da/dx = σ′(0)·w = {s['slope_at_middle']:.3f}"
         return (
             f"middle of the neuron (z = 0) at x = −b/w = <b>{s['middle']:.3f}</b> &nbsp; "
-            f"slope there da/dx = σ′(0)·w = {s['slope_at_middle']:.3f} &nbsp; "
-            f"a at x = 0: {s['output_at_0']:.3f}"
+            f"{slope} &nbsp; a at x = 0: {s['output_at_0']:.3f}"
         )
 
     return Explorer(
@@ -226,8 +241,14 @@ def training_explorer(
             style=LABEL_STYLE,
             continuous_update=False,
         ),
-        "learning_rate": log_slider(
-            "learning rate η", learning_rate, -3, 0.5, continuous_update=False
+        # a slider over round values, so every rate the lecture names can be set exactly
+        "learning_rate": widgets.SelectionSlider(
+            options=[(f"{eta:g}", eta) for eta in LEARNING_RATES],
+            value=min(LEARNING_RATES, key=lambda eta: abs(np.log(eta / learning_rate))),
+            description="learning rate η",
+            style=LABEL_STYLE,
+            continuous_update=False,
+            layout=widgets.Layout(width="460px"),
         ),
         "steps": widgets.IntSlider(
             value=0,
@@ -239,7 +260,6 @@ def training_explorer(
             layout=widgets.Layout(width="460px"),
         ),
     }
-    controls["learning_rate"].readout_format = ".3f"
 
     def build(figure: Figure, target: str) -> Scene:
         X, Y = target_curve(target, n_examples)
