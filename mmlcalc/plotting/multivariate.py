@@ -193,8 +193,13 @@ def _arrow(color: str, style: str = "-|>") -> FancyArrowPatch:
 class GradientArrowScene(Scene):
     """Contour map of f with the Jacobian arrow J = [∂f/∂x, ∂f/∂y] at a movable point.
 
-    The arrow points uphill and is drawn ``scale`` data units long per unit of |J|;
-    the dashed line through the point follows the contour, at right angles to J.
+    The arrow points uphill and is drawn ``scale`` data units long per unit of |J|, where a
+    typical steep slope (the 90th percentile of |J| on a coarse grid) is a fifth of the
+    width; it is never shorter than ``shortest`` (a tenth of the width), so its direction
+    shows even where |J| is tiny, nor longer than a third of the width (``shown`` says
+    whether it was stretched or shortened). The point's marker lies under the arrow. The
+    dashed line through the point follows the contour, at right angles to J. ``name`` is
+    the function's name in the colour bar's label.
     """
 
     def __init__(
@@ -204,6 +209,7 @@ class GradientArrowScene(Scene):
         jac: Callable,
         bounds=((-2.0, 2.0), (-2.0, 2.0)),
         levels: int = 14,
+        name: str = "f",
     ):
         self.ax, self.f, self.jac = ax, f, jac
         (x0, x1), (y0, y1) = bounds
@@ -211,7 +217,7 @@ class GradientArrowScene(Scene):
         gz = on_grid(f, gx, gy)
         filled = ax.contourf(gx, gy, gz, levels=levels, cmap=HEIGHT_CMAP, alpha=0.8)
         ax.contour(gx, gy, gz, levels=levels, colors=PALETTE["black"], linewidths=0.5)
-        ax.figure.colorbar(filled, ax=ax, label="f(x, y)")
+        ax.figure.colorbar(filled, ax=ax, label=f"height {name}(x, y)")
         ax.set_aspect("equal")
         ax.set_xlim(x0, x1)
         ax.set_ylim(y0, y1)
@@ -219,15 +225,18 @@ class GradientArrowScene(Scene):
         ax.set_ylabel("y")
         ax.grid(False)
         ax.set_title("The Jacobian row vector points uphill")
-        # Arrow length: the steepest |J| on a coarse grid maps to a quarter of the width.
+        # Arrow length: a typical steep |J| (90th percentile on a coarse grid) is a fifth of
+        # the width, so one very steep corner does not shrink every other arrow to a stub.
         coarse = [
             np.asarray(jac(np.array([a, b])), float)
             for a in np.linspace(x0, x1, 9)
             for b in np.linspace(y0, y1, 9)
         ]
-        steepest = max(float(np.max(np.linalg.norm(coarse, axis=1))), 1e-12)
-        self.scale = 0.25 * (x1 - x0) / steepest
+        typical = max(float(np.percentile(np.linalg.norm(coarse, axis=1), 90)), 1e-12)
+        self.scale = 0.2 * (x1 - x0) / typical
         self.span = x1 - x0
+        self.shortest = 0.1 * self.span  # shortest arrow drawn: its direction stays visible
+        self.longest = 0.33 * self.span
         (self.level_line,) = ax.plot(
             [],
             [],
@@ -237,15 +246,24 @@ class GradientArrowScene(Scene):
             label="along the contour (J·u = 0)",
         )
         self.arrow = _arrow(PALETTE["red"])
+        self.arrow.set_label("J, uphill")
         ax.add_patch(self.arrow)
-        (self.point,) = ax.plot([], [], **ROLES["point"])
-        ax.legend(loc="lower left", fontsize=8)
-        self.artists = [self.level_line, self.arrow, self.point]
+        # a small marker under the arrow (zorder 4 < the arrow's 5): it never hides it
+        (self.point,) = ax.plot([], [], **{**ROLES["point"], "markersize": 5, "zorder": 4})
+        ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.12), fontsize=8, ncol=2)
+        self.artists = [self.level_line, self.point, self.arrow]
 
     def update(self, x: float = 0.5, y: float = 0.5) -> dict:
         value = float(_point_value(self.f, x, y))
         jac = _point_value(self.jac, x, y).reshape(2)
-        self.arrow.set_positions((x, y), (x + self.scale * jac[0], y + self.scale * jac[1]))
+        step = self.scale * jac
+        drawn = float(np.hypot(*step))
+        stretched = 0 < drawn < self.shortest
+        if stretched:
+            step = step * (self.shortest / drawn)
+        elif drawn > self.longest:
+            step = step * (self.longest / drawn)
+        self.arrow.set_positions((x, y), (x + step[0], y + step[1]))
         norm = float(np.hypot(*jac))
         if norm > 0:
             along = np.array([-jac[1], jac[0]]) / norm * 0.12 * self.span
@@ -259,7 +277,11 @@ class GradientArrowScene(Scene):
             "f": value,
             "jacobian": jac,
             "steepness": norm,
-            "angle_deg": float(np.degrees(np.arctan2(jac[1], jac[0]))),
+            # counter-clockwise from the +x axis, 0° to 360° as in the lecture
+            "angle_deg": float(np.degrees(np.arctan2(jac[1], jac[0])) % 360),
+            "arrow": step,  # the arrow as drawn, in data units
+            "arrow_length": float(np.hypot(*step)),
+            "stretched": bool(stretched),
         }
 
 
@@ -270,6 +292,7 @@ def plot_gradient_arrow(
     y: float,
     ax: Axes | None = None,
     bounds=((-2.0, 2.0), (-2.0, 2.0)),
+    name: str = "f",
 ) -> Axes:
     """Draw the contour map of f with the Jacobian arrow of ``jac`` at (x, y).
 
@@ -284,7 +307,7 @@ def plot_gradient_arrow(
     True
     """
     ax = get_axes(ax)
-    scene = GradientArrowScene(ax, f, jac, bounds)
+    scene = GradientArrowScene(ax, f, jac, bounds, name=name)
     scene.update(x=x, y=y)
     return ax
 
@@ -305,6 +328,7 @@ class JacobianMapScene(Scene):
         jac: Callable,
         bounds=((0.5, 2.0), (-1.0, 1.0)),
         lines: int = 9,
+        labels=(("x", "y"), ("u", "v")),
     ):
         self.left, self.right = axes
         self.g, self.jac = g, jac
@@ -330,8 +354,8 @@ class JacobianMapScene(Scene):
         self.right.set_xlim(*padded_limits(allx))
         self.right.set_ylim(*padded_limits(ally))
         for ax, title, (a, b) in (
-            (self.left, "input plane", ("x", "y")),
-            (self.right, "after the map g", ("u", "v")),
+            (self.left, "input plane", labels[0]),
+            (self.right, "after the map g", labels[1]),
         ):
             ax.set_aspect("equal", adjustable="box")
             ax.set_title(title)
@@ -367,7 +391,7 @@ class JacobianMapScene(Scene):
         self.left.add_patch(self.square)
         self.right.add_patch(self.image)
         self.right.add_patch(self.linear)
-        self.right.legend(loc="lower left", fontsize=8)
+        self.right.legend(loc="upper left", bbox_to_anchor=(0.0, -0.15), fontsize=9, ncol=2)
         self.artists = [self.square, self.image, self.linear]
 
     def _map(self, xs, ys):
@@ -412,8 +436,11 @@ def plot_jacobian_map(
     size: float = 0.3,
     axes=None,
     bounds=((0.5, 2.0), (-1.0, 1.0)),
+    labels=(("x", "y"), ("u", "v")),
 ):
     """Draw the grid before and after g, with a small square at (x, y) and J's parallelogram.
+
+    ``labels`` names the axes of the input and the output plane.
 
     Examples
     --------
@@ -425,7 +452,7 @@ def plot_jacobian_map(
     0.6
     """
     axes = get_axes(axes, ncols=2, figsize=(9.0, 4.0)) if axes is None else axes
-    scene = JacobianMapScene(axes, g, jac, bounds)
+    scene = JacobianMapScene(axes, g, jac, bounds, labels=labels)
     scene.update(x=x, y=y, size=size)
     return axes
 

@@ -98,9 +98,18 @@ def surface_cut_explorer(
 
 
 def gradient_explorer(
-    f: Callable, jac: Callable, x: float = 1.0, y: float = 0.5, bounds=((-2.0, 2.0), (-2.0, 2.0))
+    f: Callable,
+    jac: Callable,
+    x: float = 1.0,
+    y: float = 0.5,
+    bounds=((-2.0, 2.0), (-2.0, 2.0)),
+    name: str = "f",
 ) -> Explorer:
     """Move a point on a contour map and watch the Jacobian arrow J = [∂f/∂x, ∂f/∂y].
+
+    ``name`` is the function's name in the colour bar, the readout and the caption. The
+    arrow has a minimum drawn length (see :class:`GradientArrowScene`), so its direction
+    shows even near a stationary point; the readout says when it is stretched.
 
     Examples
     --------
@@ -119,24 +128,27 @@ def gradient_explorer(
     }
 
     def readout(s: dict) -> str:
+        note = " (arrow drawn longer than to scale: its direction)" if s["stretched"] else ""
         return (
-            f"f = {s['f']:.4f} &nbsp; J = [∂f/∂x, ∂f/∂y] = <b>{_fmt_row(s['jacobian'])}</b>"
-            f"<br>steepness |J| = {s['steepness']:.4f}, uphill direction "
-            f"{s['angle_deg']:.0f}° from the +x axis"
+            f"{name} = {s['f']:.4f} &nbsp; J = [∂{name}/∂x, ∂{name}/∂y] = "
+            f"<b>{_fmt_row(s['jacobian'])}</b><br>steepness |J| = {s['steepness']:.4f}, "
+            f"uphill direction {s['angle_deg']:.0f}° counter-clockwise from the +x axis{note}"
         )
 
     return Explorer(
-        lambda figure: GradientArrowScene(figure.subplots(), f, jac, bounds),
+        lambda figure: GradientArrowScene(figure.subplots(), f, jac, bounds, name=name),
         controls,
         readout=readout,
         title="The Jacobian arrow on a contour map",
         caption=(
-            "A contour map of f(x, y): darker colours are lower, thin black lines join points "
-            "of equal height. At the chosen point a red arrow shows the Jacobian row vector J; "
-            "it points uphill, at right angles to the contour through the point, drawn as a "
-            "short dashed line. Its length grows where the contours crowd together."
+            f"A contour map of {name}(x, y): darker colours are lower (the colour bar gives the "
+            "height), thin black lines join points of equal height. At the chosen point, a "
+            "small black dot, a red arrow shows the Jacobian row vector J; it points uphill, at "
+            "right angles to the contour through the point, drawn as a short dashed line. Its "
+            "length grows where the contours crowd together; where |J| is tiny it is drawn at a "
+            "minimum length so its direction still shows."
         ),
-        figsize=(6.4, 4.8),
+        figsize=(6.4, 5.2),
     )
 
 
@@ -147,8 +159,13 @@ def jacobian_map_explorer(
     y: float = 0.3,
     size: float = 0.3,
     bounds=((0.5, 2.0), (-1.0, 1.0)),
+    labels=(("x", "y"), ("u", "v")),
 ) -> Explorer:
     """Move a small square through a map g and shrink it: near p, g acts like its Jacobian.
+
+    ``labels`` names the axes of the input and the output plane. Pick a map whose area
+    ratio really changes with the square's size (the squaring map (x² − y², 2xy), say):
+    for polar coordinates the ratio is exactly r at every size.
 
     Examples
     --------
@@ -174,11 +191,11 @@ def jacobian_map_explorer(
         return (
             f"J = [[{a:+.3f}, {b:+.3f}], [{c:+.3f}, {d:+.3f}]] &nbsp; det J = "
             f"<b>{s['det']:.4f}</b><br>area of g(square) / area of square = "
-            f"{s['area_ratio']:.4f} (→ |det J| as the square shrinks)"
+            f"{s['area_ratio']:.4f} (→ |det J| = {abs(s['det']):.4f} as the square shrinks)"
         )
 
     return Explorer(
-        lambda figure: JacobianMapScene(figure.subplots(1, 2), g, jac, bounds),
+        lambda figure: JacobianMapScene(figure.subplots(1, 2), g, jac, bounds, labels=labels),
         controls,
         readout=readout,
         title="A non-linear map and its Jacobian",
