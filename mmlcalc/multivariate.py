@@ -117,7 +117,7 @@ def default_steps(x, order: int = 1) -> np.ndarray:
     round-off about ε/h; they balance at h ≈ ε^(1/3) ≈ 6e-6. A second derivative
     divides by h², so round-off grows like ε/h² and the balance moves to
     h ≈ ε^(1/4) ≈ 1.2e-4. Each step is scaled by ``max(1, |x_i|)`` so that it stays
-    relative to the size of that coordinate (week 1, section 6).
+    relative to the size of that coordinate (week 1, section 5).
 
     Parameters
     ----------
@@ -165,7 +165,7 @@ def partial_derivative(f: Callable, x, i: int, h: float | None = None):
     .. math:: \\frac{\\partial f}{\\partial x_i}(x) \\approx
        \\frac{f(x + h e_i) - f(x - h e_i)}{2h}
 
-    with :math:`e_i` the i-th unit vector. Taught in section 1, "Partial derivatives".
+    with :math:`e_i` the i-th unit vector. Taught in section 2, "Partial derivatives".
 
     Parameters
     ----------
@@ -216,8 +216,8 @@ def jacobian(f: Callable, x, h=None) -> np.ndarray:
     .. math:: J_{ij} = \\frac{\\partial f_i}{\\partial x_j} \\approx
        \\frac{f_i(x + h_j e_j) - f_i(x - h_j e_j)}{2 h_j}
 
-    All 2n shifted points are evaluated in one batch. Taught in section 3,
-    "The Jacobian row vector", and section 4, "The Jacobian matrix".
+    All 2n shifted points are evaluated in one batch. Taught in section 4,
+    "The Jacobian row vector points uphill", and section 5, "The Jacobian matrix".
 
     Parameters
     ----------
@@ -296,7 +296,8 @@ def hessian(f: Callable, x, h=None) -> np.ndarray:
     with :math:`x^{\\pm\\pm} = x \\pm h_i e_i \\pm h_j e_j`. Both have truncation
     error O(h²); the default steps h ≈ ε^(1/4) ≈ 1.2e-4 · max(1, |x_i|) balance it
     against round-off, about ε/h². The mixed formula is symmetric in i and j, so
-    the result is exactly symmetric. Taught in section 5, "The Hessian".
+    the result is exactly symmetric. Taught in section 6, "The Hessian", which writes
+    the mixed formula out in NumPy before calling this function.
 
     Parameters
     ----------
@@ -357,7 +358,10 @@ def classify_stationary_point(H, tol: float = 1e-6) -> str:
     An eigenvalue counts as zero when ``|λ| <= tol * max(1, max|λ|)``: a Hessian from
     finite differences carries errors around 1e-7 of its size (the default step
     ε^(1/4) leaves an O(h²) ≈ 1e-8 truncation error and ε/h² ≈ 1e-8 round-off), so
-    ``tol = 1e-6`` treats anything below that noise as zero. Taught in section 5.
+    ``tol = 1e-6`` treats anything below that noise as zero. The tolerance is
+    *relative* to the largest eigenvalue; the week 2 assignment's own
+    ``classify_stationary_point`` uses an *absolute* ``tol = 1e-8`` on exact Hessians,
+    as its task says. Taught in section 6, "The Hessian and stationary points".
 
     Parameters
     ----------

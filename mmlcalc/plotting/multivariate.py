@@ -690,4 +690,12 @@ def plot_sandpit(
     if x is None and y is None:  # no aim to show
         for artist in (scene.aim, scene.aim_h, scene.aim_v):
             artist.set_visible(False)
+    if game.over:  # the landscape is revealed: say what its colours mean
+        unit = f" ({game.landscape.unit})" if game.landscape.unit else ""
+        ax.figure.colorbar(scene.reveal, ax=ax, label=f"height of the ground{unit}")
+        scene.goal.set_label("deepest point")
+        scene.traps.set_label("local minima (traps)")
+        scene.marks.set_label("probes")
+        scene.best_mark.set_label("deepest probe")
+        ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.12), fontsize=8, ncol=2)
     return ax
