@@ -18,7 +18,14 @@ from matplotlib.figure import Figure
 from mmlcalc.plotting.base import Scene
 from mmlcalc.plotting.taylor import LinearisationScene, QuadraticApproximationScene, TaylorScene
 from mmlcalc.taylor import STANDARD_SERIES, StandardSeries
-from mmlcalc.widgets.base import LABEL_STYLE, Explorer, choice, float_slider, log_slider
+from mmlcalc.widgets.base import (
+    LABEL_STYLE,
+    Explorer,
+    choice,
+    float_slider,
+    log_slider,
+    set_range,
+)
 
 __all__ = [
     "DEFAULT_VIEWS",
@@ -101,20 +108,11 @@ def taylor_explorer(
         "a": float_slider("expansion point a", float(np.clip(a, low, high)), low, high, 0.05),
     }
 
-    def keep_a_in_domain(change) -> None:
-        # the slider's range follows the function, so a stays where it has a series
-        low, high = DEFAULT_VIEWS[chosen[change["new"]].name]["a_range"]
-        slider = controls["a"]
-        with slider.hold_trait_notifications():
-            slider.min, slider.max = min(low, slider.min), max(high, slider.max)
-            slider.value = float(np.clip(slider.value, low, high))
-            slider.min, slider.max = low, high
-
-    # registered before the Explorer's own observer, so a is moved before the rebuild
-    controls["function"].observe(keep_a_in_domain, names="value")
-
     def build(figure: Figure, function: str) -> Scene:
         chosen_series = chosen[function]
+        # a's range follows the function, so a stays where it has a series (the build runs
+        # paused: the new a is drawn by the refresh that follows it)
+        set_range(controls["a"], *DEFAULT_VIEWS[chosen_series.name]["a_range"])
         axes = figure.subplots(2, 1, sharex=True, height_ratios=(3, 2))
         return TaylorScene(
             axes,
