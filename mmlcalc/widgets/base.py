@@ -395,18 +395,28 @@ class MultipleChoice(widgets.VBox):
     answer : str
         The right option.
     explanation : str
-        Shown with the tick, saying why.
+        Shown with the tick, saying why; after a wrong pick, the *Show the explanation*
+        button shows it on request.
     hints : mapping of str to str, optional
         For wrong options: the misconception behind each.
+
+    The options are shown in the order given: :func:`mmlcalc.questions.choose` shuffles
+    them (stably, per question) before they get here.
 
     Examples
     --------
     >>> quiz = MultipleChoice("The slope of y = 3x + 1?", ["1", "3", "4"], "3",
     ...                       explanation="the coefficient of x",
     ...                       hints={"1": "that is the intercept"})
+    >>> quiz.explain_button.click()
+    >>> "Choose an option first" in quiz.feedback.value
+    True
     >>> quiz.choices.value = "1"
     >>> quiz.correct, "intercept" in quiz.feedback.value
     (False, True)
+    >>> quiz.explain_button.click()
+    >>> "the coefficient of x" in quiz.feedback.value
+    True
     >>> quiz.choices.value = "3"
     >>> quiz.correct
     True
@@ -418,13 +428,22 @@ class MultipleChoice(widgets.VBox):
             raise ValueError(f"the answer {answer!r} is not one of the options {list(options)}")
         self.answer, self.explanation, self.hints = answer, explanation, dict(hints or {})
         self.correct = False
+        self.verdict = ""  # the last verdict shown, "" before the first pick
         self.choices = widgets.RadioButtons(
             options=list(options), value=None, description="Your answer:",
             style=LABEL_STYLE, layout=widgets.Layout(width="auto"),
         )
         self.feedback = widgets.HTML(status_html("Choose an option."))
         self.choices.observe(self._judge, names="value")
-        super().__init__([widgets.HTMLMath(question), self.choices, self.feedback])
+        # a real button (Tab reaches it, Enter or Space presses it), labelled by its text
+        self.explain_button = widgets.Button(
+            description="Show the explanation", tooltip="Show why the right option is right",
+            layout=widgets.Layout(width="auto"),
+        )
+        self.explain_button.on_click(self._explain)
+        super().__init__(
+            [widgets.HTMLMath(question), self.choices, self.explain_button, self.feedback]
+        )
         self.add_class("mmlcalc-check")
 
     def _judge(self, change) -> None:
@@ -436,6 +455,17 @@ class MultipleChoice(widgets.VBox):
             text = "✓ Correct" + (f": {self.explanation}" if self.explanation else ".")
         else:
             text = "✗ Not quite" + (f": {self.hints[choice]}" if choice in self.hints else ".")
-            text += " Try again."
+            text += " Try again, or press Show the explanation."
+        self.verdict = text
         self.feedback.value = status_html(html.escape(text))
+
+    def _explain(self, _button=None) -> None:
+        """Show the explanation under the last verdict; before a first pick, ask for one."""
+        if not self.verdict:
+            text = "Choose an option first: the explanation is here once you have tried."
+        elif self.correct or not self.explanation:
+            text = self.verdict
+        else:
+            text = f"{self.verdict}\nExplanation: {self.explanation}"
+        self.feedback.value = status_html(html.escape(text).replace("\n", "<br>"))
 
