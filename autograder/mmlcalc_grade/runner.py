@@ -279,6 +279,8 @@ class _PipeTransport:
 
 #: Largest request frame the notebook's process accepts from the test process, bytes.
 MAX_REQUEST_BYTES = 256 * 2**20
+#: A name the notebook did not define before a test swapped it in.
+_MISSING = object()
 #: The watcher of ``expect_own_work``, as it was before any notebook code ran.
 _FIRST_CALL_INTO = checks.first_call_into
 
@@ -294,6 +296,9 @@ class _NotebookSide(remote.Endpoint):
         self.watch_call = self._watch_call
         self.export(self.lookup)  # handle 0: the notebook's names
         self.export(self.finish)  # handle 1: the end of the tests
+        self.export(self.swap)  # handle 2: the course's versions of earlier tasks, for a test
+        self.export(self.restore)  # handle 3: the notebook's own names again
+        self.swapped: dict[str, object] = {}  # name -> the notebook's own value (or _MISSING)
 
     def lookup(self, names):
         """``{name: value}`` of the names the notebook defines, among ``names``."""
@@ -306,6 +311,29 @@ class _NotebookSide(remote.Endpoint):
     def finish(self):
         self.finished = True
         return None
+
+    def swap(self, references):
+        """Bind names to the tests' functions (``checks.using_reference``) until :meth:`restore`.
+
+        The learner's function of task k then calls the course's version of an earlier
+        task's function, which runs in the test process (the values cross as usual).
+        """
+        self.restore()
+        for name, value in references.items() if isinstance(references, dict) else ():
+            if isinstance(name, str) and isinstance(value, remote.RemoteFunction):
+                self.swapped[name] = self.namespace.get(name, _MISSING)
+                self.namespace[name] = value
+        return None
+
+    def restore(self):
+        for name, value in self.swapped.items():
+            if value is _MISSING:
+                self.namespace.pop(name, None)
+            else:
+                self.namespace[name] = value
+        self.swapped.clear()
+        return None
+
 
     def _watch_call(self, modules, function, args, kwargs):
         files = {}

@@ -123,6 +123,9 @@ def _array_record(tag: str, value) -> dict:
     return {"t": tag, "shape": list(array.shape), "data": np.ndarray.tolist(array.ravel())}
 
 
+#: The real ``checks.using_reference`` (the module's name is bound to the recorder's).
+USING_REFERENCE = checks.using_reference
+
 # --- the recording check helpers ----------------------------------------------------------
 
 
@@ -140,6 +143,7 @@ class Recorder:
         self.records: list[dict] = []
         self.endpoint = endpoint
         self.depth = 0  # > 0 while a real helper runs (it calls the others: do not record those)
+        self.notebook = None  # Job._notebook: a handle of the notebook's process (swap, restore)
         self.real = {
             name: getattr(checks, name)
             for name in ("expect", "expect_close", "expect_equal", "expect_array", "expect_number")
@@ -160,7 +164,25 @@ class Recorder:
             "expect_array": self.expect_array,
             "expect_number": self.expect_number,
             "expect_own_work": self.expect_own_work,
+            "using_reference": self.using_reference,
         }
+
+    @contextlib.contextmanager
+    def using_reference(self, namespace, **references):
+        """``checks.using_reference`` on both sides: in the tests' namespace here, and in the
+        notebook's, where the learner's functions look the names up (as handles to these
+        functions: the course's code runs here, the learner's process sees only values)."""
+        with USING_REFERENCE(namespace, **references):
+            wrapped = {name: namespace[name] for name in references}
+            if self.notebook is not None and wrapped:
+                self.notebook(2, "swap")(wrapped)
+            try:
+                yield
+            finally:
+                if self.notebook is not None and wrapped:
+                    with contextlib.suppress(remote.CallTimeout, Exception):
+                        self.notebook(3, "restore")()
+
 
     def expect(self, condition, message=""):
         if self.depth:
@@ -337,6 +359,7 @@ class Job:
             self.transport, "notebook", trusted_side=True, on_other=self.on_other
         )
         self.recorder = Recorder(self.settings.mode == "reference", self.endpoint)
+        self.recorder.notebook = self._notebook
         self.ready = self.finished = False
         self.code_seconds = 0.0
         self.fetched: dict[str, object] = {}
