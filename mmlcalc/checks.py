@@ -15,6 +15,7 @@ This module imports only NumPy.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import importlib
 import inspect
@@ -35,6 +36,7 @@ __all__ = [
     "expect_equal",
     "expect_number",
     "expect_own_work",
+    "using_reference",
 ]
 
 
@@ -332,6 +334,61 @@ def first_call_into(files: dict[str, str], function: Callable, *args):
 def not_own_work(name: str, called: str) -> CheckFailed:
     """The failure of :func:`expect_own_work`: ``name`` called ``called`` in the package."""
     return CheckFailed(f"{name} calls {called}: this task asks you to write the formula yourself.")
+
+
+def as_reference(function: Callable, name: str) -> Callable:
+    """``function`` as the course's version of the answer ``name``, swapped in by a test.
+
+    While it runs, the watch of :func:`expect_own_work` is off: the learner's code did
+    not choose to call the course package, the test put it there.
+    """
+
+    def reference(*args, **kwargs):
+        previous = sys.getprofile()
+        sys.setprofile(None)
+        try:
+            return function(*args, **kwargs)
+        finally:
+            sys.setprofile(previous)
+
+    reference.__name__ = name
+    reference.__qualname__ = name
+    reference.__doc__ = f"The course's version of {name}, used by the tests of a later task."
+    return reference
+
+
+@contextlib.contextmanager
+def using_reference(namespace: dict, **references: Callable):
+    """While the block runs, ``namespace[name]`` is the course's ``references[name]``; then yours again.
+
+    The tests of a task use it so that your function of that task calls the course's
+    versions of the earlier tasks' functions: a mistake in an earlier task then costs
+    that task's points only. ``namespace`` is the notebook's ``globals()``.
+
+    Examples
+    --------
+    >>> def double(x):
+    ...     return 3 * x  # a slip in an earlier task
+    >>> def quadruple(x):
+    ...     return double(double(x))
+    >>> with using_reference(globals(), double=lambda x: 2 * x):
+    ...     quadruple(1)
+    4
+    >>> quadruple(1)
+    9
+    """
+    missing = object()
+    saved = {name: namespace.get(name, missing) for name in references}
+    try:
+        for name, function in references.items():
+            namespace[name] = as_reference(function, name)
+        yield
+    finally:
+        for name, old in saved.items():
+            if old is missing:
+                namespace.pop(name, None)
+            else:
+                namespace[name] = old
 
 
 @dataclass(frozen=True)
