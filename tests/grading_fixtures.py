@@ -16,6 +16,7 @@ import html
 import io
 import re
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
@@ -432,7 +433,57 @@ def week1_cases() -> list[Case]:
             },
             None,
         ),
+        Case(
+            MARKUP_STUDENT,
+            {full: _markup(master)},
+            13.0,
+            status="crashed",
+            lost=frozenset(
+                {
+                    "w1_df_product_matches_numeric",
+                    "w1_df_chain_matches_numeric",
+                    "w1_best_step_picks_smallest_error",
+                    "w1_h_central_is_sensible",
+                }
+            ),
+            message=f"ValueError: {MARKUP_ERROR}",
+        ),
     ]
+
+
+#: A student id, an error message and an output that are HTML markup: the feedback pages
+#: and the report must show them as text (escaped), never as tags.
+MARKUP_STUDENT = 'markup_<b>"bold"'
+MARKUP_ERROR = "<img src=x onerror=alert(1)>"
+MARKUP_OUTPUT = "<script>alert(1)</script>"
+
+
+def _markup(master):
+    """Correct work except: df_product raises an error whose message is an <img> tag, df_chain
+    prints and returns a <script> tag (the check's message quotes the text it got), a cell
+    added at the end raises one, and best_step ends the process (status crashed, so the
+    student appears in the report's table of submissions not graded completely)."""
+    notebook = replace_in_answer(
+        master,
+        "w1_df_product",
+        "### BEGIN SOLUTION",
+        f"raise ValueError({MARKUP_ERROR!r})\n    ### BEGIN SOLUTION",
+    )
+    notebook = replace_in_answer(
+        notebook,
+        "w1_df_chain",
+        "### BEGIN SOLUTION",
+        f"print({MARKUP_OUTPUT!r})\n    return {MARKUP_OUTPUT!r}\n    ### BEGIN SOLUTION",
+    )
+    notebook = replace_in_answer(
+        notebook,
+        "w1_best_step",
+        "### BEGIN SOLUTION",
+        "import os\n\n    os._exit(3)\n    ### BEGIN SOLUTION",
+    )
+    return correct(
+        with_cell(notebook, f"print({MARKUP_OUTPUT!r})\nraise RuntimeError({MARKUP_OUTPUT!r})")
+    )
 
 
 def _edited_setup(notebook):
@@ -500,7 +551,10 @@ def run_cli(*args) -> tuple[int, str, str]:
 
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        status = main([str(a) for a in args])
+        try:
+            status = main([str(a) for a in args])
+        except SystemExit as exit:  # argparse refusing the command line
+            status = exit.code
     return status, out.getvalue(), err.getvalue()
 
 
@@ -512,6 +566,28 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 def page_text(path: Path) -> str:
     """The text of an HTML page, tags removed and entities decoded."""
     return html.unescape(re.sub(r"<[^>]+>", " ", path.read_text()))
+
+
+class _Elements(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, attrs))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def page_elements(page: str) -> tuple[list[tuple[str, list]], str]:
+    """What a browser would build from ``page``: its start tags with their attributes, and its
+    text (entities decoded), as read by the standard library's HTML parser."""
+    parser = _Elements()
+    parser.feed(page)
+    parser.close()
+    return parser.tags, "".join(parser.text)
 
 
 class Week1Outputs:

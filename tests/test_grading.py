@@ -20,6 +20,7 @@ import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -33,11 +34,15 @@ from course_harness import (
     write_notebook,
 )
 from grading_fixtures import (
+    MARKUP_ERROR,
+    MARKUP_OUTPUT,
+    MARKUP_STUDENT,
     W1,
     W1_NAME,
     Week1Outputs,
     correct,
     master_of,
+    page_elements,
     page_text,
     read_csv,
     run_cli,
@@ -91,6 +96,7 @@ def batch(tmp_path_factory, cache) -> Batch:
 
 
 @pytest.mark.slow
+@pytest.mark.sandbox
 def test_the_batch_completes_and_exits_0(batch):
     assert batch.status == 0 and batch.again_status == 0
     expected = set(CASES) | {m.student for m in W1_MUTATIONS}
@@ -99,6 +105,7 @@ def test_the_batch_completes_and_exits_0(batch):
 
 
 @pytest.mark.slow
+@pytest.mark.sandbox
 @pytest.mark.parametrize("student", sorted(CASES))
 def test_each_submission_gets_its_status_score_and_a_clear_message(batch, student):
     case = CASES[student]
@@ -117,6 +124,7 @@ def test_each_submission_gets_its_status_score_and_a_clear_message(batch, studen
 
 
 @pytest.mark.slow
+@pytest.mark.sandbox
 @pytest.mark.parametrize("mutation", W1_MUTATIONS, ids=lambda m: m.student)
 def test_wrong_answers_lose_exactly_their_cells_and_name_the_mistake(batch, mutation):
     results = batch.results(mutation.student)
@@ -128,19 +136,27 @@ def test_wrong_answers_lose_exactly_their_cells_and_name_the_mistake(batch, muta
 
 
 @pytest.mark.slow
+@pytest.mark.sandbox
 def test_grading_twice_gives_identical_csv_files(batch):
     for name in ("grades.csv", "results.csv"):
         assert (batch.out / name).read_bytes() == (batch.again / name).read_bytes(), name
 
 
 @pytest.mark.slow
+@pytest.mark.sandbox
 def test_feedback_shows_no_hidden_test_code_and_no_hidden_expected_value(batch, cache):
     assignment = load_assignment(REPOSITORY / "source", W1)
     (master,) = assignment.notebooks
     hidden_lines = distinctive_lines(read_notebook(Path(master.path)), BEGIN_HIDDEN, END_HIDDEN)
     from mmlcalc_grade.batch import reference_records
+    from mmlcalc_grade.deadlines import Deadlines
+    from mmlcalc_grade.protocol import Limits
+    from mmlcalc_grade.session import GradingSession
 
-    reference = reference_records(master, runner.RunSettings(), str(cache), 60)
+    with GradingSession() as session:
+        reference = reference_records(
+            master, session, Limits(), Deadlines(notebook=60, cell=30), str(cache)
+        )
     secrets = set()
     for chunk, message in zip(master.chunks(), reference, strict=True):
         if not chunk.hidden:
@@ -162,6 +178,7 @@ def test_feedback_shows_no_hidden_test_code_and_no_hidden_expected_value(batch, 
 
 
 @pytest.mark.slow
+@pytest.mark.sandbox
 def test_hidden_failures_name_the_check_and_the_likely_mistake_only(batch):
     result = batch.results("visible_only")["w1_forward_difference_matches_formula"]
     assert result["message"].startswith("a hidden test (check ")
@@ -169,15 +186,71 @@ def test_hidden_failures_name_the_check_and_the_likely_mistake_only(batch):
     assert "expected" not in result["message"]
 
 
-@pytest.mark.slow
-def test_feedback_is_escaped_html(batch):
-    text = batch.feedback("always_equal").read_text()
-    assert text.startswith("<!DOCTYPE html>")
-    assert "<script" not in text
-    assert "&#x27;" in text or "&quot;" in text or "AlwaysEqual" in text
+#: Every tag the feedback pages and the report are made of (the templates' and the histogram's).
+PAGE_TAGS = {
+    "html", "head", "meta", "title", "style", "body", "h1", "h2", "p", "b", "code",
+    "table", "tr", "th", "td", "svg", "rect", "text", "line",
+}  # fmt: skip
+
+
+def assert_shown_as_text(page: str, *markup: str) -> None:
+    """``markup`` (learners' text that looks like HTML) is in the page as text, never as tags."""
+    tags, text = page_elements(page)
+    assert page.startswith("<!DOCTYPE html>")
+    assert {tag for tag, _ in tags} <= PAGE_TAGS, {tag for tag, _ in tags} - PAGE_TAGS
+    assert not [name for _, attrs in tags for name, _ in attrs if name.startswith("on")]
+    for piece in markup:
+        assert piece in text, piece
+        assert piece not in page, f"{piece} is in the page unescaped"
+    for raw in ("<script", "<img", "onerror=alert(1)>", '"bold"'):
+        assert raw not in page, raw
 
 
 @pytest.mark.slow
+@pytest.mark.sandbox
+def test_markup_from_a_learner_comes_back_escaped_in_feedback_and_report(batch):
+    """The markup submission (grading_fixtures._markup): its student id holds <b> and quotes,
+    a function raises ValueError("<img src=x onerror=alert(1)>"), another returns (and prints)
+    <script>alert(1)</script>, which the check's message quotes, and a cell raises one. Every
+    piece shows as text in its feedback page; the student id and the reason also in the
+    report, where the crashed submission is listed."""
+    feedback = batch.feedback(MARKUP_STUDENT).read_text()
+    assert_shown_as_text(feedback, MARKUP_STUDENT, MARKUP_ERROR, f"got the text '{MARKUP_OUTPUT}'")
+    assert f"RuntimeError: {MARKUP_OUTPUT}" in page_elements(feedback)[1]
+    report = (batch.out / "report.html").read_text()
+    assert_shown_as_text(report, MARKUP_STUDENT)
+    assert MARKUP_STUDENT in page_elements(report)[1].split("crashed")[0]
+
+
+def test_every_text_of_the_pages_is_escaped_whatever_field_it_comes_from():
+    """The templates escape every field, not only the ones a learner controls today."""
+    from mmlcalc_grade import outputs
+    from mmlcalc_grade.batch import SubmissionResult
+
+    def tag(name: str) -> str:
+        return f'<img src=x onerror="{name}">'
+
+    test = compare.TestResult(tag("notebook"), tag("grade_id"), 0.0, 2.0, tag("status"), tag("m"))
+    result = SubmissionResult(
+        tag("student"), tag("assignment"), tag("notebook"), tag("status"), 0.0, 2.0,
+        (test,), (tag("note"),),
+    )  # fmt: skip
+    grade = outputs.StudentGrade(tag("student"), tag("assignment"), 0.0, 2.0, tag("status"),
+                                 (result,))  # fmt: skip
+    master = SimpleNamespace(name=tag("notebook"), tests=[SimpleNamespace(grade_id=tag("grade_id"),
+                                                                          points=2.0)])  # fmt: skip
+    assignment = SimpleNamespace(assignment_id=tag("assignment"), max_score=2.0, notebooks=[master])
+    feedback = outputs.feedback_page(result)
+    report = outputs.report_page(assignment, [grade], [tag("report note")])
+    for page, names in (
+        (feedback, ("student", "assignment", "notebook", "status", "grade_id", "m", "note")),
+        (report, ("student", "assignment", "notebook", "status", "grade_id", "report note")),
+    ):
+        assert_shown_as_text(page, *(tag(name) for name in names))
+
+
+@pytest.mark.slow
+@pytest.mark.sandbox
 def test_the_gradebook_holds_every_score(batch):
     from nbgrader.api import Gradebook, MissingEntry
 
@@ -194,6 +267,7 @@ def test_the_gradebook_holds_every_score(batch):
 
 
 @pytest.mark.slow
+@pytest.mark.sandbox
 def test_nbgrader_export_shows_the_scores(batch, tmp_path):
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp_path / "jupyter"))
     env.pop("MMLCALC_DB_URL", None)
@@ -215,6 +289,7 @@ def test_nbgrader_export_shows_the_scores(batch, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.sandbox
 def test_the_report_shows_histogram_pass_rates_and_ungraded_submissions(batch):
     page = (batch.out / "report.html").read_text()
     assert "<svg" in page and "histogram of scores" in page
@@ -229,6 +304,7 @@ def test_the_report_shows_histogram_pass_rates_and_ungraded_submissions(batch):
 
 
 @pytest.mark.slow
+@pytest.mark.sandbox
 @pytest.mark.parametrize("assignment_id", ASSIGNMENTS)
 def test_every_assignment_grades_correct_partly_and_blank_work_from_a_zip(
     assignment_id, tmp_path, cache
@@ -281,6 +357,7 @@ def newton_raphson(f, df, x0, tol=1e-10, max_iter=50, bound=1e8):
 
 
 @pytest.mark.slow
+@pytest.mark.sandbox
 def test_a_tests_own_time_budget_stops_a_runaway_answer_across_processes(tmp_path, cache):
     """Week 5's run_with_budget (signal.setitimer in the test) and counted() still work when
     the learner's function runs in another process: the runaway answers fail their tests
@@ -311,6 +388,7 @@ def test_a_tests_own_time_budget_stops_a_runaway_answer_across_processes(tmp_pat
 
 
 @pytest.mark.slow
+@pytest.mark.sandbox
 def test_a_flat_folder_of_notebooks_and_a_failing_gradebook(tmp_path, cache):
     _, master = master_of(W1)
     write_notebook(correct(master), tmp_path / "in" / "alice.ipynb")
@@ -328,6 +406,7 @@ def test_a_flat_folder_of_notebooks_and_a_failing_gradebook(tmp_path, cache):
 
 
 @pytest.mark.slow
+@pytest.mark.sandbox
 def test_the_grader_exits_non_zero_with_a_clear_message_when_it_cannot_run(tmp_path):
     completed = subprocess.run(
         [sys.executable, "-m", "mmlcalc_grade", "week99", str(tmp_path), "--out",
@@ -386,6 +465,7 @@ def test_a_hidden_failure_never_shows_the_expected_value():
 
 
 @pytest.mark.slow
+@pytest.mark.sandbox
 def test_benchmark_helpers_build_grade_and_compare(tmp_path, cache):
     import importlib.util
 

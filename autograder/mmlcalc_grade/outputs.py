@@ -1,23 +1,29 @@
 """What a batch produces: grades.csv, results.csv, feedback pages, report.html, the gradebook.
 
 Everything here is written from plain results in a fixed order, so grading the
-same batch twice writes identical CSV files. The HTML pages escape every piece of
-text and never contain test code or expected values of hidden tests (the
-results they are built from do not hold any).
+same batch twice writes identical CSV files. The HTML pages are rendered from the
+Jinja2 templates in ``templates/`` with autoescaping on, so every piece of text
+(learners' messages, student ids, notes) is escaped unless this module marks it
+safe (only the SVG histogram, drawn from numbers). They never contain test code or
+expected values of hidden tests (the results they are built from do not hold any).
 """
 
 from __future__ import annotations
 
 import csv
-import html
+import functools
 import statistics
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
 
 from .assignment import Assignment
 from .batch import SubmissionResult
+from .compare import TestResult
 
 #: Student statuses, worst first: the status of a student is the worst of their notebooks'.
 STATUS_ORDER = ("invalid-notebook", "crashed", "timeout", "missing", "graded")
@@ -60,95 +66,65 @@ def summarise(results: Sequence[SubmissionResult], assignment: Assignment) -> li
     return grades
 
 
+def _csv_fields(record_type) -> list[str]:
+    """A result dataclass's columns after the two that say whose it is (student, assignment)."""
+    return [
+        item.name
+        for item in fields(record_type)
+        if item.name not in ("student_id", "assignment_id", "results")
+    ]
+
+
+#: The columns of grades.csv (one row per student) and results.csv (one row per graded test).
+GRADE_COLUMNS = ("student_id", "assignment", *_csv_fields(StudentGrade))
+RESULT_COLUMNS = ("student_id", "assignment", *_csv_fields(TestResult))
+
+
+def _csv_row(grade: StudentGrade, record) -> dict[str, str]:
+    """``record`` (the grade itself, or one of its tests) as a CSV row, scores as text."""
+    row = {"student_id": grade.student_id, "assignment": grade.assignment_id}
+    for name in _csv_fields(type(record)):
+        value = getattr(record, name)
+        row[name] = number(value) if isinstance(value, (int, float)) else value
+    return row
+
+
 def write_csvs(out: Path, grades: Sequence[StudentGrade]) -> None:
     out.mkdir(parents=True, exist_ok=True)
     with (out / "grades.csv").open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["student_id", "assignment", "score", "max_score", "status"])
-        for grade in grades:
-            writer.writerow(
-                [
-                    grade.student_id,
-                    grade.assignment_id,
-                    number(grade.score),
-                    number(grade.max_score),
-                    grade.status,
-                ]
-            )
+        writer = csv.DictWriter(handle, GRADE_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(_csv_row(grade, grade) for grade in grades)
     with (out / "results.csv").open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(
-            [
-                "student_id",
-                "assignment",
-                "notebook",
-                "grade_id",
-                "points",
-                "max_points",
-                "status",
-                "message",
-            ]
+        writer = csv.DictWriter(handle, RESULT_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(
+            _csv_row(grade, test)
+            for grade in grades
+            for result in grade.results
+            for test in result.tests
         )
-        for grade in grades:
-            for result in grade.results:
-                for test in result.tests:
-                    writer.writerow(
-                        [
-                            grade.student_id,
-                            grade.assignment_id,
-                            test.notebook,
-                            test.grade_id,
-                            number(test.points),
-                            number(test.max_points),
-                            test.status,
-                            test.message,
-                        ]
-                    )
 
 
-_STYLE = """
-body { font-family: system-ui, sans-serif; max-width: 60em; margin: 2em auto; padding: 0 1em;
-       line-height: 1.45; color: #222; }
-table { border-collapse: collapse; width: 100%; margin: 1em 0; }
-th, td { border-bottom: 1px solid #ccc; padding: 0.35em 0.5em; text-align: left;
-         vertical-align: top; }
-.passed { color: #117733; font-weight: bold; }
-.failed, .error, .timeout, .not-run { color: #AA3377; font-weight: bold; }
-.note { background: #f6f6f6; border-left: 4px solid #999; padding: 0.4em 0.8em; margin: 0.4em 0; }
-"""
-
-
-def _page(title: str, body: str) -> str:
-    return (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{html.escape(title)}</title>\n<style>{_STYLE}</style>\n</head>\n"
-        f"<body>\n{body}\n</body>\n</html>\n"
+@functools.cache
+def _templates() -> jinja2.Environment:
+    """The page templates (``templates/*.html.j2``), every value escaped unless marked safe."""
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("mmlcalc_grade", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
     )
+    environment.filters["number"] = number
+    environment.filters["percent"] = lambda fraction: f"{fraction:.0%}"
+    return environment
 
 
 def feedback_page(result: SubmissionResult) -> str:
-    e = html.escape
-    rows = []
-    for test in result.tests:
-        mark = "✓ passed" if test.status == "passed" else f"✗ {test.status}"
-        rows.append(
-            f"<tr><td><code>{e(test.grade_id)}</code></td>"
-            f"<td>{number(test.points)} / {number(test.max_points)}</td>"
-            f'<td class="{e(test.status)}">{e(mark)}</td><td>{e(test.message)}</td></tr>'
-        )
-    notes = "".join(f'<p class="note">{e(note)}</p>' for note in result.notes)
-    status = "" if result.status == "graded" else f" ({e(result.status)})"
-    body = (
-        f"<h1>Feedback: {e(result.assignment_id)} / {e(result.notebook)}</h1>\n"
-        f"<p>Student: <b>{e(result.student_id)}</b>. Score: "
-        f"<b>{number(result.score)} / {number(result.max_score)}</b>{status}.</p>\n"
-        + (f"<h2>About your notebook</h2>\n{notes}\n" if notes else "")
-        + "<h2>Tests</h2>\n<table>\n<tr><th>test</th><th>points</th><th>result</th>"
-        "<th>what to look at</th></tr>\n" + "\n".join(rows) + "\n</table>\n"
-        "<p>Hidden tests are named with their result only: run your functions on inputs "
-        "of your own to find what they check.</p>"
-    )
-    return _page(f"Feedback {result.assignment_id} {result.student_id}", body)
+    """One learner's feedback page for one notebook (``templates/feedback.html.j2``)."""
+    return _templates().get_template("feedback.html.j2").render(result=result)
 
 
 def write_feedback(out: Path, grades: Sequence[StudentGrade]) -> None:
@@ -195,23 +171,48 @@ def histogram_svg(fractions: Sequence[float], bins: int = 10) -> str:
     return "".join(parts)
 
 
-def report_page(
-    assignment: Assignment, grades: Sequence[StudentGrade], notes: Sequence[str]
-) -> str:
-    e = html.escape
+@dataclass(frozen=True)
+class TestRow:
+    """One test cell in the report: how many of the graded submissions passed it."""
+
+    grade_id: str
+    notebook: str
+    points: float
+    rate: float  # fraction of graded submissions that passed (0 when none was graded)
+
+
+@dataclass(frozen=True)
+class NotGradedRow:
+    """A student whose work was not graded completely, and why (their notebooks' last notes)."""
+
+    student_id: str
+    status: str
+    score: float
+    why: str
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Everything ``templates/report.html.j2`` shows, as plain numbers and text."""
+
+    assignment_id: str
+    students: int
+    graded_completely: int
+    max_score: float
+    mean: float | None  # None when no submission was graded
+    median: float | None
+    notes: tuple[str, ...]
+    fractions: tuple[float, ...]  # each graded student's score / full marks, for the histogram
+    tests: tuple[TestRow, ...]  # hardest first
+    not_graded: tuple[NotGradedRow, ...]
+
+
+def report_data(
+    assignment: Assignment, grades: Sequence[StudentGrade], notes: Sequence[str] = ()
+) -> ReportData:
+    """The class report's numbers: scores, the pass rate of every test, who was not graded."""
     graded = [g for g in grades if g.status != "missing"]
-    fractions = [g.score / g.max_score if g.max_score else 0.0 for g in graded]
     scores = [g.score for g in graded]
-    summary = (
-        f"<p>{len(grades)} students; {sum(g.status == 'graded' for g in grades)} graded "
-        f"completely. Full marks: {number(assignment.max_score)}."
-        + (
-            f" Mean {statistics.mean(scores):.1f}, median {number(statistics.median(scores))}."
-            if scores
-            else ""
-        )
-        + "</p>"
-    )
     rows = []
     for master in assignment.notebooks:
         for test in master.tests:
@@ -224,45 +225,41 @@ def report_page(
                 if t.grade_id == test.grade_id
             ]
             rate = sum(outcomes) / len(outcomes) if outcomes else 0.0
-            rows.append((rate, master.name, test))
-    rows.sort(key=lambda row: (row[0], row[1], row[2].grade_id))
-    test_rows = "\n".join(
-        f"<tr><td><code>{e(test.grade_id)}</code></td><td>{e(name)}</td>"
-        f"<td>{number(test.points)}</td><td>{rate:.0%}</td>"
-        f'<td><svg width="120" height="12"><rect width="{120 * rate:.1f}" height="12" '
-        f'fill="#117733"/><rect x="{120 * rate:.1f}" width="{120 * (1 - rate):.1f}" height="12" '
-        'fill="#DDDDDD"/></svg></td></tr>'
-        for rate, name, test in rows
+            rows.append(TestRow(test.grade_id, master.name, test.points, rate))
+    rows.sort(key=lambda row: (row.rate, row.notebook, row.grade_id))
+    not_graded = tuple(
+        NotGradedRow(
+            grade.student_id,
+            grade.status,
+            grade.score,
+            "; ".join(note for r in grade.results if r.status != "graded" for note in r.notes[-1:]),
+        )
+        for grade in grades
+        if grade.status != "graded"
     )
-    trouble = []
-    for grade in grades:
-        if grade.status == "graded":
-            continue
-        why = "; ".join(
-            note for r in grade.results if r.status != "graded" for note in r.notes[-1:]
-        )
-        trouble.append(
-            f"<tr><td>{e(grade.student_id)}</td><td>{e(grade.status)}</td>"
-            f"<td>{number(grade.score)}</td><td>{e(why)}</td></tr>"
-        )
-    body = (
-        f"<h1>Class report: {e(assignment.assignment_id)}</h1>\n{summary}\n"
-        + "".join(f'<p class="note">{e(note)}</p>' for note in notes)
-        + "<h2>Scores</h2>\n"
-        + histogram_svg(fractions)
-        + "\n<h2>Pass rate of every test (hardest first)</h2>\n<table>\n<tr><th>test</th>"
-        "<th>notebook</th><th>points</th><th>passed</th><th></th></tr>\n"
-        + test_rows
-        + "\n</table>\n<h2>Submissions not graded completely</h2>\n"
-        + (
-            "<table>\n<tr><th>student</th><th>status</th><th>score</th><th>why</th></tr>\n"
-            + "\n".join(trouble)
-            + "\n</table>"
-            if trouble
-            else "<p>None: every submission was graded.</p>"
-        )
+    return ReportData(
+        assignment_id=assignment.assignment_id,
+        students=len(grades),
+        graded_completely=sum(g.status == "graded" for g in grades),
+        max_score=assignment.max_score,
+        mean=statistics.mean(scores) if scores else None,
+        median=statistics.median(scores) if scores else None,
+        notes=tuple(notes),
+        fractions=tuple(g.score / g.max_score if g.max_score else 0.0 for g in graded),
+        tests=tuple(rows),
+        not_graded=not_graded,
     )
-    return _page(f"Report {assignment.assignment_id}", body)
+
+
+def report_page(
+    assignment: Assignment, grades: Sequence[StudentGrade], notes: Sequence[str] = ()
+) -> str:
+    """The class report (``templates/report.html.j2``) from :func:`report_data`."""
+    data = report_data(assignment, grades, notes)
+    context = {item.name: getattr(data, item.name) for item in fields(data)}
+    # the histogram is drawn from numbers only, so its markup is safe to insert as it is
+    histogram = Markup(histogram_svg(data.fractions))
+    return _templates().get_template("report.html.j2").render(context, histogram=histogram)
 
 
 def write_report(out: Path, assignment: Assignment, grades, notes=()) -> None:
@@ -277,16 +274,16 @@ def write_gradebook(db_url: str, course_id: str, assignment: Assignment, grades)
     submission whose notebook could not be read is also flagged for a human
     (``needs_manual_grade``); students with nothing submitted get no submission.
     """
-    from nbgrader.api import Grade, Gradebook, MissingEntry
-
     with warnings.catch_warnings():
         # nbgrader's add_submission builds related rows before adding them to the session,
         # which SQLAlchemy reports as SAWarnings; the rows are committed correctly
         warnings.simplefilter("ignore")
-        _write_gradebook(db_url, course_id, assignment, grades, Grade, Gradebook, MissingEntry)
+        _write_gradebook(db_url, course_id, assignment, grades)
 
 
-def _write_gradebook(db_url, course_id, assignment, grades, Grade, Gradebook, MissingEntry):
+def _write_gradebook(db_url: str, course_id: str, assignment: Assignment, grades) -> None:
+    from nbgrader.api import Grade, Gradebook, MissingEntry  # here: importing it takes a second
+
     aid = assignment.assignment_id
     with Gradebook(db_url, course_id=course_id) as gradebook:
         gradebook.update_or_create_assignment(aid)
