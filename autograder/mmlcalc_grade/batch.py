@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import compare, pools, remote, runner, tester
+from . import compare, pools
 from .assignment import AssignmentError, MasterNotebook, build_program
 from .compare import TestResult
 from .runner import RunSettings
@@ -236,12 +236,77 @@ def grade_submission(job: SubmissionJob) -> SubmissionResult:
 # --- the reference ----------------------------------------------------------------
 
 
+def reference_inputs(master: MasterNotebook) -> list[Path]:
+    """Every file whose bytes can change a reference run's recorded values.
+
+    The master's folder (the notebook and the support files a reference run gets), every
+    file of this package (how a master is split into chunks, run, recorded and encoded)
+    and every file of the course package ``mmlcalc``: not only ``mmlcalc.checks`` but
+    what the masters import (``mmlcalc.data``, ``mmlcalc.multivariate``, ...). A change to
+    a module no master uses costs one needless reference run per assignment, a few seconds.
+    """
+    import mmlcalc
+
+    folders = (Path(__file__).resolve().parent, Path(mmlcalc.__file__).resolve().parent)
+    code = [
+        path
+        for folder in folders
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
+    ]
+    support = sorted(item for item in Path(master.path).parent.iterdir() if item.is_file())
+    return [*support, *code]
+
+
 def _reference_key(master: MasterNotebook, settings: RunSettings) -> str:
+    """The cache key of ``master``'s reference values: everything that shapes them.
+
+    The bytes and names of :func:`reference_inputs`, the seed, and the versions of the
+    interpreter, the machine's architecture and the numerical libraries the masters use.
+    """
+    from importlib import metadata
+
     digest = hashlib.sha256(master.sha256.encode())
-    for module in (runner, compare, runner.checks, tester, remote):
-        digest.update(Path(module.__file__).read_bytes())
-    digest.update(f"{np.__version__}|{platform.python_version()}|{settings.seed}".encode())
+    for path in reference_inputs(master):
+        digest.update(f"{path.name}|{path.stat().st_size}|".encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    versions = [platform.python_implementation(), platform.python_version(), platform.machine()]
+    for distribution in ("numpy", "scipy"):
+        try:
+            versions.append(f"{distribution} {metadata.version(distribution)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{distribution} missing")
+    digest.update(f"{np.__version__}|{'|'.join(versions)}|{settings.seed}".encode())
     return digest.hexdigest()[:32]
+
+
+def cached_reference(cache: Path, master: MasterNotebook) -> tuple | None:
+    """The reference's chunk messages cached in ``cache`` for ``master``, or None.
+
+    None, so that the caller runs the reference again, when the file is missing,
+    unreadable, not JSON, or not this master's: one entry per chunk of
+    ``master.chunks()``, in order, each naming the chunk's grade id and part (visible or
+    hidden) and holding a list of check records. A stale or damaged entry is never used.
+    """
+    try:
+        entries = json.loads(cache.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):  # missing, not UTF-8, not JSON, too deep
+        return None
+    chunks = master.chunks()
+    if not isinstance(entries, list) or len(entries) != len(chunks):
+        return None
+    for chunk, entry in zip(chunks, entries, strict=True):
+        if not isinstance(entry, dict):
+            return None
+        records = entry.get("records")
+        if (
+            entry.get("grade_id") != chunk.grade_id
+            or entry.get("hidden") is not chunk.hidden
+            or not isinstance(records, list)
+            or not all(isinstance(r, dict) and isinstance(r.get("kind"), str) for r in records)
+        ):
+            return None
+    return tuple({"records": entry["records"], "error": None} for entry in entries)
 
 
 def reference_records(
@@ -253,9 +318,10 @@ def reference_records(
     """
     key = _reference_key(master, settings)
     cache = Path(cache_dir) / f"{key}.json" if cache_dir else None
-    if cache is not None and cache.exists():
-        with contextlib.suppress(ValueError, OSError):
-            return tuple(json.loads(cache.read_text()))
+    if cache is not None:
+        cached = cached_reference(cache, master)
+        if cached is not None:
+            return cached
     files = [
         (item.name, item.read_bytes())
         for item in sorted(Path(master.path).parent.iterdir())
@@ -286,10 +352,14 @@ def reference_records(
             )
     records = tuple({"records": m["records"], "error": None} for m in chunks)
     if cache is not None:
+        entries = [
+            {"grade_id": chunk.grade_id, "hidden": chunk.hidden, **record}
+            for chunk, record in zip(master.chunks(), records, strict=True)
+        ]
         with contextlib.suppress(OSError):
             cache.parent.mkdir(parents=True, exist_ok=True)
             temporary = cache.with_suffix(f".{os.getpid()}.tmp")
-            temporary.write_text(json.dumps(list(records)))
+            temporary.write_text(json.dumps(entries), encoding="utf-8")
             temporary.replace(cache)
     return records
 
