@@ -187,13 +187,28 @@ def run_cell(source: str, namespace: dict, filename: str = "<cell>"):
 
 
 def check_name(source: str) -> str:
-    """The name a check cell gives its question: the third argument of ``check_answer``."""
+    """The question id of a check cell: the first argument of ``check`` or ``choose``."""
     call = next(
         node
         for node in ast.walk(ast.parse(source))
-        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "check_answer"
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") in ("check", "choose")
     )
-    return ast.literal_eval(call.args[2])
+    return ast.literal_eval(call.args[0])
+
+
+def is_numeric_check(source: str) -> bool:
+    """Whether a code cell is a numeric check cell: it calls ``check(id, my_answer)``."""
+    return bool(re.search(r"^check\(\"w\d-[\w-]+\", my_answer\)$", source, re.M))
+
+
+def is_choice_check(source: str) -> bool:
+    """Whether a code cell is a multiple-choice check cell: it calls ``choose(id, prompt)``."""
+    return bool(re.search(r"^choose\($", source, re.M))
+
+
+def fill_in(source: str, answer) -> str:
+    """A numeric check cell with ``answer`` typed in place of ``None``."""
+    return re.sub(r"^my_answer = None", f"my_answer = {answer!r}", source, count=1, flags=re.M)
 
 
 def numbers(text: str) -> list[float]:

@@ -517,9 +517,28 @@ def test_multiple_choice_wrong_answer_shows_its_hint():
     assert "multiply by the inner derivative 2x." in feedback
     assert "Try again" in feedback
     question.choices.value = "cos(2x)"  # a wrong option without a hint
-    assert text(question.feedback.value) == "✗ Not quite. Try again."
+    assert text(question.feedback.value) == (
+        "✗ Not quite. Try again, or press Show the explanation."
+    )
     question.choices.value = "2x cos(x²)"  # and the learner can still get it right
     assert question.correct is True
+
+
+def test_multiple_choice_explains_on_request_only_after_a_try():
+    question = quiz()
+    button = question.explain_button
+    assert isinstance(button, widgets.Button) and button.description == "Show the explanation"
+    assert button in question.children  # a real button: labelled by its text, Tab reaches it
+    button.click()
+    assert "Choose an option first" in text(question.feedback.value)
+    assert "outer derivative" not in text(question.feedback.value)
+    question.choices.value = "cos(x²)"
+    assert "outer derivative" not in text(question.feedback.value)  # a hint, not the answer
+    button.click()
+    shown = text(question.feedback.value)
+    assert "multiply by the inner derivative 2x." in shown  # the verdict stays
+    assert "Explanation: outer derivative at the inner function" in shown
+    assert 'role="status"' in question.feedback.value  # announced to screen readers
 
 
 def test_multiple_choice_refuses_an_answer_that_is_not_an_option():

@@ -2,8 +2,8 @@
 
 * The lecture ``notebooks/03_chain_rule_and_neural_networks.ipynb`` is executed once
   (nbclient) and its printed numbers are compared with values computed here.
-* Its ``check_answer`` cells accept the right answer and reject a wrong one, and every
-  wrong option of its multiple-choice cells has a hint.
+* Its numeric check cells (``check(id, my_answer)``) accept the right answer and reject a
+  wrong one, and every wrong option of its multiple-choice cells has a hint.
 * The assignment master ``source/week3/neural_network.ipynb`` is run in-process, cell
   by cell (fast; the real nbgrader pipeline is ``tests/test_assignments.py``): the
   reference passes every test cell, the stub fails every one, and each plausible
@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import html
-import re
 from pathlib import Path
 
 import nbformat
@@ -24,13 +23,16 @@ from notebook_runs import (
     cell_stdout,
     check_name,
     executed_cleanly,
+    fill_in,
     grade_id,
+    is_choice_check,
+    is_numeric_check,
     numbers,
     run_cell,
 )
 
-from mmlcalc.checks import Feedback, check_answer
-from mmlcalc.widgets import MultipleChoice
+from mmlcalc import questions
+from mmlcalc.checks import Feedback
 
 ROOT = Path(__file__).resolve().parents[1]
 LECTURE = ROOT / "notebooks" / "03_chain_rule_and_neural_networks.ipynb"
@@ -98,36 +100,35 @@ def test_training_numbers(lecture):
     assert f"cost {trainer.history[-1]:.5f}" in cell_stdout(lecture, "trainer.run(100).run(900)")
 
 
-LECTURE_ANSWERS = {  # each check cell's right answer, worked out independently
-    "dh/dt at t = π/6": np.sin(np.pi / 3),
-    "da/dw for a sigmoid neuron at w = 0, b = 0, x = 1": 0.25,
-    "the ReLU layer's output": max(0.0, 1 * 2 - 1 * 1 + 0.5),
-    "the cost of the predictions [[1, 2]]": (1 + 4) / (2 * 2),
-    "∂C/∂w of the sigmoid neuron": (0.5 - 1.0) * 0.25 * 2.0,
-    "cost evaluations for the numerical gradient of a [1, 10, 1] network": 2 * (10 + 10 + 10 + 1),
-    "the new weight after one step": 1.0 - 0.1 * (1.0 * 2.0 - 5.0) * 2.0,
+LECTURE_ANSWERS = {  # each check cell's right answer, worked out independently, by question id
+    "w3-chain-rate": np.sin(np.pi / 3),  # dh/dt at t = π/6
+    "w3-sigmoid-slope": 0.25,  # da/dw for a sigmoid neuron at w = 0, b = 0, x = 1
+    "w3-relu-layer": max(0.0, 1 * 2 - 1 * 1 + 0.5),
+    "w3-cost-value": (1 + 4) / (2 * 2),  # the cost of the predictions [[1, 2]]
+    "w3-neuron-gradient": (0.5 - 1.0) * 0.25 * 2.0,  # ∂C/∂w of the sigmoid neuron
+    "w3-gradient-check-cost": 2 * (10 + 10 + 10 + 1),  # evaluations for a [1, 10, 1] network
+    "w3-training-step": 1.0 - 0.1 * (1.0 * 2.0 - 5.0) * 2.0,  # the new weight after one step
 }
 
 
 def test_check_cells_accept_the_right_answer_and_reject_a_wrong_one():
     notebook = nbformat.read(LECTURE, as_version=4)
     cells = [c.source for c in notebook.cells if c.cell_type == "code"]
-    checks = [s for s in cells if "check_answer(" in s and "import" not in s]
+    checks = [s for s in cells if is_numeric_check(s)]
     names = set()
     for source in checks:
         name = check_name(source)
         names.add(name)
         right = LECTURE_ANSWERS[name]
         for answer, correct in ((right, True), (right + 1, False)):
-            filled = re.sub(r"^my_answer = None", f"my_answer = {answer!r}", source, flags=re.M)
-            feedback = run_cell(filled, {"np": np, "check_answer": check_answer})
+            feedback = run_cell(fill_in(source, answer), {"np": np, "check": questions.check})
             assert isinstance(feedback, Feedback)
             assert feedback.correct is correct, f"{name}: {feedback.message}"
     assert names == set(LECTURE_ANSWERS)
-    questions = [s for s in cells if "MultipleChoice(" in s and "import" not in s]
-    assert len(questions) == 7  # one per section
-    for source in questions:
-        question = run_cell(source, {"np": np, "MultipleChoice": MultipleChoice})
+    choices = [s for s in cells if is_choice_check(s)]
+    assert len(choices) == 7  # one per section
+    for source in choices:
+        question = run_cell(source, {"np": np, "choose": questions.choose})
         for option in question.choices.options:
             question.choices.value = option
             if option == question.answer:

@@ -25,15 +25,18 @@ from notebook_runs import (
     cell_stdout,
     check_name,
     executed_cleanly,
+    fill_in,
     grade_id,
+    is_choice_check,
+    is_numeric_check,
     numbers,
     run_cell,
 )
 from scipy.optimize import curve_fit
 
-from mmlcalc.checks import Feedback, check_answer
+from mmlcalc import questions
+from mmlcalc.checks import Feedback
 from mmlcalc.data import load_cars, load_galton_families
-from mmlcalc.widgets import MultipleChoice
 
 ROOT = Path(__file__).resolve().parents[1]
 LECTURE = ROOT / "notebooks" / "06_regression.ipynb"
@@ -200,12 +203,12 @@ def test_explorer_readouts(lecture):
     assert f"library: μ = {library[0]:.4f}, σ = {library[1]:.4f}" in text
 
 
-WEEK6_ANSWERS = {
-    "χ² of y = x + 1": 2.0,
-    "the best slope": 1.5,
-    "∂f/∂μ at x = 1": np.exp(-0.5) / np.sqrt(2 * np.pi),
-    "the largest stable η": 0.005,
-    "the degrees of freedom": 18,
+WEEK6_ANSWERS = {  # by question id
+    "w6-chi-squared": 2.0,  # χ² of y = x + 1
+    "w6-best-slope": 1.5,
+    "w6-gaussian-partial": np.exp(-0.5) / np.sqrt(2 * np.pi),  # ∂f/∂μ at x = 1
+    "w6-stable-step": 0.005,  # the largest stable η
+    "w6-degrees-of-freedom": 18,
 }
 
 
@@ -214,7 +217,7 @@ def lecture_sources():
 
 
 def test_check_cells_accept_the_right_answer_and_reject_a_wrong_one():
-    cells = [s for s in lecture_sources() if "check_answer(" in s and "import" not in s]
+    cells = [s for s in lecture_sources() if is_numeric_check(s)]
     assert {check_name(s) for s in cells} == set(WEEK6_ANSWERS)
     for source in cells:
         name = check_name(source)
@@ -223,17 +226,16 @@ def test_check_cells_accept_the_right_answer_and_reject_a_wrong_one():
             (WEEK6_ANSWERS[name], True),
             (WEEK6_ANSWERS[name] * 1.1 + 1, False),
         ):
-            filled = re.sub(r"^my_answer = None", f"my_answer = {answer!r}", source, flags=re.M)
-            feedback = run_cell(filled, {"np": np, "check_answer": check_answer})
+            feedback = run_cell(fill_in(source, answer), {"np": np, "check": questions.check})
             assert isinstance(feedback, Feedback)
             assert feedback.correct is correct, (name, answer, feedback.message)
 
 
 def test_multiple_choice_cells_hint_every_wrong_option():
-    cells = [s for s in lecture_sources() if "MultipleChoice(" in s and "import" not in s]
+    cells = [s for s in lecture_sources() if is_choice_check(s)]
     assert len(cells) == 5  # one per section
     for source in cells:
-        question = run_cell(source, {"np": np, "MultipleChoice": MultipleChoice})
+        question = run_cell(source, {"np": np, "choose": questions.choose})
         for option in question.choices.options:
             question.choices.value = option
             if option == question.answer:
