@@ -39,11 +39,13 @@ def test_newton_explorer_steps_match_the_formula():
         assert explorer.shown["steps"] == k
         assert explorer.shown["x"] == pytest.approx(x, rel=1e-14)
         assert f"{x:.10g}" in explorer.readout.value
-    # the latest tangent starts at the previous iterate on the curve, with slope f'(x)
+    # the latest tangent passes through the previous iterate on the curve, with slope f'(x),
+    # and reaches past both the previous and the new iterate
     tx, ty = explorer.scene.latest.get_data()
-    a = explorer.shown["path"][-2]
-    assert tx[0] == pytest.approx(a) and ty[0] == pytest.approx(cubic(a))
+    a, b = explorer.shown["path"][-2:]
     assert (ty[1] - ty[0]) / (tx[1] - tx[0]) == pytest.approx(d_cubic(a))
+    assert ty[0] + d_cubic(a) * (a - tx[0]) == pytest.approx(cubic(a))
+    assert min(tx) < min(a, b) and max(tx) > max(a, b)
     explorer.buttons["reset"].click()
     assert explorer.shown["steps"] == 0 and explorer.shown["x"] == -2.5
     assert "no step" in explorer.readout.value
@@ -170,7 +172,7 @@ def test_constraint_explorer_finds_alignment_at_the_known_maximum():
     assert "∇f ∥ ∇g" in explorer.readout.value
     # here |∇f| = √12 is its largest on the circle: the ∇f arrow has the full length,
     # the length of the ∇g arrow
-    (a0, a1), (b0, b1) = explorer.scene.f_arrow._posA_posB, explorer.scene.g_arrow._posA_posB
+    (a0, a1), (b0, b1) = explorer.scene.f_arrow.ends, explorer.scene.g_arrow.ends
     assert np.hypot(a1[0] - a0[0], a1[1] - a0[1]) == pytest.approx(
         np.hypot(b1[0] - b0[0], b1[1] - b0[1]), rel=1e-4
     )

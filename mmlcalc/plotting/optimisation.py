@@ -24,8 +24,16 @@ from mmlcalc.optimisation import (
     gradient_descent,
     newton_raphson,
 )
-from mmlcalc.plotting.base import PALETTE, ROLES, Scene, get_axes, padded_limits, x_grid
-from mmlcalc.plotting.multivariate import HEIGHT_CMAP, _arrow, on_grid
+from mmlcalc.plotting.base import (
+    PALETTE,
+    ROLES,
+    Arrow,
+    Scene,
+    get_axes,
+    padded_limits,
+    x_grid,
+)
+from mmlcalc.plotting.multivariate import HEIGHT_CMAP, on_grid
 
 __all__ = [
     "ConstraintScene",
@@ -94,7 +102,7 @@ class NewtonScene(Scene):
             color=PALETTE["red"],
             label="x₀, x₁, … on the axis",
         )
-        (self.current,) = ax.plot([], [], **ROLES["point"])
+        (self.current,) = ax.plot([], [], label="latest point on the curve", **ROLES["point"])
         ax.legend(loc="best", fontsize=8)
         self.artists = [self.tangents, self.latest, self.guides, self.iterates, self.current]
 
@@ -111,9 +119,13 @@ class NewtonScene(Scene):
         segments = []
         for k in range(len(path) - 1):
             a, b = path[k], path[k + 1]
-            # from the touching point to a little past where the tangent meets the axis
+            # from the touching point to a little past where the tangent meets the axis;
+            # the latest tangent reaches at least 8 % of the width past both ends, so it
+            # stays visible when the steps have become tiny
             reach = b + 0.04 * width * np.sign(b - a)
             xs = np.array([a, reach])
+            if k == len(path) - 2:
+                xs = np.array([min(a, b) - 0.08 * width, max(a, b) + 0.08 * width])
             segments.append((xs, values[k] + float(self.df(a)) * (xs - a)))
         earlier, last = segments[:-1], segments[-1:]
         self.tangents.set_data(*_nan_joined(earlier))
@@ -378,7 +390,7 @@ class ConstraintScene(Scene):
             for a, b in zip(cx, cy, strict=True)
         )
         # ∇g is a wide pale band under the thin red ∇f: where they line up, red sits in cyan
-        self.f_arrow, self.g_arrow = _arrow(PALETTE["red"]), _arrow(PALETTE["cyan"])
+        self.f_arrow, self.g_arrow = Arrow(PALETTE["red"]), Arrow(PALETTE["cyan"])
         self.g_arrow.set_linewidth(5.0)
         self.g_arrow.set_mutation_scale(24)
         self.g_arrow.set_alpha(0.75)
@@ -478,7 +490,7 @@ def plot_constraint(
     >>> fig = plot_constraint(lambda p: p[0] + p[1], lambda p: np.array([1.0, 1.0]),
     ...                       lambda t: (np.cos(t), np.sin(t)), lambda p: 2 * p, np.pi / 4,
     ...                       figure=Figure(figsize=(9, 3.6)))
-    >>> start, end = fig.axes[0].patches[0]._posA_posB    # ∇f at 45°, as ∇g there
+    >>> start, end = fig.axes[0].patches[0].ends          # ∇f at 45°, as ∇g there
     >>> bool(np.isclose(end[0] - start[0], end[1] - start[1]))
     True
     """
