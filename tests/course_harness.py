@@ -253,6 +253,61 @@ class Mutation:
         return notebook
 
 
+#: Plausible wrong answers per week: each must cost exactly the points of the
+#: test cells in ``lost`` and explain itself with ``message``. Graded by stock
+#: nbgrader in ``test_assignments.py`` and by ``mmlcalc-grade`` in ``test_grading.py``.
+MUTATIONS = [
+    Mutation(
+        assignment_id="week1",
+        student="wrong_central_divides_by_h",
+        answer_cell="w1_central_difference",
+        old="/ (2 * h)",
+        new="/ h",
+        lost=frozenset({"w1_central_difference_matches_formula"}),
+        message="divided by h instead of 2h",
+    ),
+    Mutation(
+        # passes every visible check (they all use h > 0); only a hidden check catches it
+        assignment_id="week1",
+        student="forward_ignores_sign_of_h",
+        answer_cell="w1_forward_difference",
+        old="return (f(x + h) - f(x)) / h",
+        new="return (f(x + abs(h)) - f(x)) / abs(h)",
+        lost=frozenset({"w1_forward_difference_matches_formula"}),
+        message="use h as given, not abs(h)",
+    ),
+    Mutation(
+        assignment_id="week1",
+        student="calls_course_package",
+        answer_cell="w1_central_difference",
+        old="return (f(x + h) - f(x - h)) / (2 * h)",
+        new="from mmlcalc.calculus import central_difference as reference\n\n"
+        "    return reference(f, x, h)",
+        lost=frozenset({"w1_central_difference_matches_formula"}),
+        message="calls mmlcalc.calculus.central_difference: "
+        "this task asks you to write the formula yourself",
+    ),
+    Mutation(
+        assignment_id="week1",
+        student="product_rule_one_term",
+        answer_cell="w1_df_product",
+        old="2 * x * np.exp(x) + x**2 * np.exp(x)",
+        new="2 * x * np.exp(x)",
+        lost=frozenset({"w1_df_product_matches_numeric"}),
+        message="has a second term, x²·eˣ",
+    ),
+    Mutation(
+        assignment_id="week1",
+        student="chain_rule_without_inner_derivative",
+        answer_cell="w1_chain_rule",
+        old="df_outer(inner(x)) * df_inner(x)",
+        new="df_outer(inner(x))",
+        lost=frozenset({"w1_chain_rule_builds_derivative"}),
+        message="the inner derivative df_inner(x) is missing",
+    ),
+]
+
+
 def error_text(cell) -> str:
     """Everything a code cell reported as an error: exception names, messages, tracebacks."""
     parts = []

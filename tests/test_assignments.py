@@ -15,7 +15,7 @@ once per session, whichever test needs them first:
 3. control runs: the warnings submission graded without ``IgnorePattern``, and a
    batch with an invalid-JSON and a duplicated-cell submission next to a good one.
 
-A week adds its own plausible wrong answers to ``MUTATIONS``.
+A week adds its own plausible wrong answers to ``course_harness.MUTATIONS``.
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ from course_harness import (
     BEGIN_SOLUTION,
     END_HIDDEN,
     END_SOLUTION,
+    MUTATIONS,
     Course,
-    Mutation,
     assignment_ids,
     cells_by_grade_id,
     distinctive_lines,
@@ -52,59 +52,6 @@ from course_harness import (
 )
 
 ASSIGNMENTS = assignment_ids()
-
-#: Plausible wrong answers per week: each must cost exactly the points of the
-#: test cells in ``lost`` and explain itself with ``message``.
-MUTATIONS = [
-    Mutation(
-        assignment_id="week1",
-        student="wrong_central_divides_by_h",
-        answer_cell="w1_central_difference",
-        old="/ (2 * h)",
-        new="/ h",
-        lost=frozenset({"w1_central_difference_matches_formula"}),
-        message="divided by h instead of 2h",
-    ),
-    Mutation(
-        # passes every visible check (they all use h > 0); only a hidden check catches it
-        assignment_id="week1",
-        student="forward_ignores_sign_of_h",
-        answer_cell="w1_forward_difference",
-        old="return (f(x + h) - f(x)) / h",
-        new="return (f(x + abs(h)) - f(x)) / abs(h)",
-        lost=frozenset({"w1_forward_difference_matches_formula"}),
-        message="use h as given, not abs(h)",
-    ),
-    Mutation(
-        assignment_id="week1",
-        student="calls_course_package",
-        answer_cell="w1_central_difference",
-        old="return (f(x + h) - f(x - h)) / (2 * h)",
-        new="from mmlcalc.calculus import central_difference as reference\n\n"
-        "    return reference(f, x, h)",
-        lost=frozenset({"w1_central_difference_matches_formula"}),
-        message="calls mmlcalc.calculus.central_difference: "
-        "this task asks you to write the formula yourself",
-    ),
-    Mutation(
-        assignment_id="week1",
-        student="product_rule_one_term",
-        answer_cell="w1_df_product",
-        old="2 * x * np.exp(x) + x**2 * np.exp(x)",
-        new="2 * x * np.exp(x)",
-        lost=frozenset({"w1_df_product_matches_numeric"}),
-        message="has a second term, x²·eˣ",
-    ),
-    Mutation(
-        assignment_id="week1",
-        student="chain_rule_without_inner_derivative",
-        answer_cell="w1_chain_rule",
-        old="df_outer(inner(x)) * df_inner(x)",
-        new="df_outer(inner(x))",
-        lost=frozenset({"w1_chain_rule_builds_derivative"}),
-        message="the inner derivative df_inner(x) is missing",
-    ),
-]
 
 CORRECT, BLANK = "learner_correct", "learner_blank"
 REFERENCE, STUB, WARNINGS = "reference", "stub", "warnings"

@@ -1,7 +1,7 @@
 """``mmlcalc-grade``: record-and-compare grading of a whole class (issue 9).
 
 One week-1 batch holds every malformed and adversarial submission of the issue
-(``grading_fixtures.week1_cases``) plus the wrong answers of ``test_assignments``;
+(``grading_fixtures.week1_cases``) plus the wrong answers of ``course_harness.MUTATIONS``;
 it is graded once into a fresh SQLite gradebook and once more without one (the two
 runs must write identical CSV files), in a module-scoped fixture. Every other
 assignment in ``source/`` gets a small honest batch (correct, partly correct,
@@ -27,6 +27,7 @@ import pytest
 from course_harness import (
     BEGIN_HIDDEN,
     END_HIDDEN,
+    MUTATIONS,
     REPOSITORY,
     assignment_ids,
     distinctive_lines,
@@ -50,7 +51,6 @@ from grading_fixtures import (
     write_case,
     write_honest_batch,
 )
-from test_assignments import MUTATIONS
 
 from mmlcalc_grade import compare, runner, tester
 from mmlcalc_grade.assignment import load_assignment

@@ -18,6 +18,7 @@ import nbformat
 import pytest
 from course_harness import SOURCE, write_notebook
 from grading_fixtures import W1, W1_NAME, correct, master_of, read_csv, run_cli
+
 from mmlcalc_grade import batch
 from mmlcalc_grade.assignment import load_assignment
 
