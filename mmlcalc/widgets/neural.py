@@ -34,6 +34,10 @@ LEARNING_RATES = (
 )
 
 
+#: The ends of the training explorer's step axis: the first that holds the steps taken.
+COST_WINDOWS = (100, 300, 1000, 3000)
+
+
 def neuron_explorer(w: float = 1.0, b: float = 0.0, activation: str = "sigmoid") -> Explorer:
     """Move the weight and bias of one neuron a = σ(w x + b) and choose its activation σ.
 
@@ -261,17 +265,39 @@ def training_explorer(
         ),
     }
 
+    # The cost axis ends at the first of these windows that holds the steps taken, so the
+    # curve fills the panel; crossing a window's end (or Reset) redraws the whole figure
+    # once, keeping the training done so far.
+    windows = sorted({*(w for w in COST_WINDOWS if w < max_steps), max_steps})
+
+    def window(steps: int) -> int:
+        return next(w for w in windows if w >= steps)
+
+    built: dict = {}  # the last scene and its target, to carry the trainer across a rebuild
+
     def build(figure: Figure, target: str) -> Scene:
         X, Y = target_curve(target, n_examples)
-        return TrainingScene(
+        scene = TrainingScene(
             figure.subplots(1, 2),
             X,
             Y,
             TARGETS[target],
             hidden_activation=hidden_activation,
-            max_steps=max_steps,
+            max_steps=window(controls["steps"].value),
             seed=seed,
         )
+        if built.get("target") == target:
+            scene.trainer, scene.key = built["scene"].trainer, built["scene"].key
+        built.update(scene=scene, target=target)
+        return scene
+
+    def fit_cost_axis(change) -> None:
+        # registered before the Explorer's own observer: the figure is redrawn with the
+        # new window, then the Explorer's refresh draws the steps on it
+        if "explorer" in built and window(change["new"]) != built["scene"].max_steps:
+            built["explorer"].rebuild()
+
+    controls["steps"].observe(fit_cost_axis, names="value")
 
     def readout(s: dict) -> str:
         text = (
@@ -286,7 +312,7 @@ def training_explorer(
             )
         return text
 
-    return TrainingExplorer(
+    built["explorer"] = TrainingExplorer(
         build,
         controls,
         readout=readout,
@@ -297,7 +323,9 @@ def training_explorer(
             "and the network's current output as a solid blue line. Right: the cost after each "
             "training step so far, on a logarithmic axis, with a dot at the latest step. "
             "Pressing Step or Run moves the blue curve towards the dots and extends the cost "
-            "curve to the right."
+            "curve to the right; the step axis grows (100, 300, 1000, 3000 steps) as training "
+            "goes on."
         ),
         figsize=(9.6, 3.8),
     )
+    return built["explorer"]
