@@ -11,6 +11,7 @@ One module per week's topic, plus shared helpers:
 ``mmlcalc.optimisation``  week 5: Newton-Raphson, gradient descent, Lagrange multipliers
 ``mmlcalc.regression``    week 6: χ², line fits, a Gaussian model, steepest descent on χ²
 ``mmlcalc.checks``        feedback for check cells and assignment tests
+``mmlcalc.questions``     the check cells' question banks: ``check``, ``choose``, ``explain``
 ``mmlcalc.data``          the real data sets shipped with the package, with sources
 ``mmlcalc.plotting``      the course style, palette and ``plot_*`` figure helpers, by week
 ``mmlcalc.widgets``       the explorer pattern and the explorers of every week

@@ -36,6 +36,8 @@ import course_harness
 import nbformat
 import pytest
 
+from mmlcalc import questions
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = ROOT / "notebooks"
 LECTURES = sorted(NOTEBOOK_DIR.glob("0[1-6]_*.ipynb"))
@@ -394,6 +396,87 @@ def test_every_explorer_figure_has_a_text_alternative_and_an_announced_readout(l
             "caption saying in words what it shows"
         )
         assert explorer["status"], f"{explorer['title']}: the readout is not announced"
+
+
+# ---------------------------------------------------------------------------- check cells
+
+
+def first_question(path: Path, kind: str) -> tuple[str, dict]:
+    """The id and bank entry of the lecture's first check question of ``kind``."""
+    week = int(path.name[1])
+    return next((qid, e) for qid, e in questions.bank(week).items() if e["kind"] == kind)
+
+
+def status_of(locator) -> str:
+    return locator.locator('[role="status"]').last.inner_text()
+
+
+def test_a_choice_check_answers_the_keyboard_and_explains_on_request(lecture, shots):
+    """The first multiple-choice check: options shuffled as the bank says, each a labelled
+    radio button; Space picks the focused one and the verdict is announced; a wrong pick
+    gets its hint, not the answer; Tab reaches *Show the explanation*, Enter presses it."""
+    path, page = lecture
+    qid, entry = first_question(path, "choice")
+    quiz = page.locator(".mmlcalc-check").first
+    quiz.scroll_into_view_if_needed()
+    radios = quiz.locator('input[type="radio"]')
+    labels = [
+        radio.evaluate("e => (e.closest('label') || e.parentElement).innerText.trim()")
+        for radio in radios.all()
+    ]
+    assert labels == questions.shuffled_options(qid), f"{path.name}: {labels}"
+    assert quiz.locator(".widget-radio > label.widget-label").inner_text().strip()  # "Your answer:"
+    status = quiz.locator('[role="status"]').last
+    assert status.get_attribute("aria-live") == "polite"
+    wrong = next(i for i, label in enumerate(labels) if label != entry["answer"])
+    radios.nth(wrong).focus()
+    page.keyboard.press("Space")
+    quiz.locator('[role="status"]', has_text="Not quite").wait_for(timeout=ACTION_TIMEOUT_MS)
+    verdict = status_of(quiz)
+    assert entry["hints"][labels[wrong]] in verdict and entry["explanation"] not in verdict
+    shots.take("wrong-pick", locator=quiz)
+    for _ in range(len(labels) + 1):  # Tab leaves the options for the button
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.innerText") == "Show the explanation":
+            break
+    assert page.evaluate("() => document.activeElement.tagName") == "BUTTON", (
+        "Tab never reached the Show the explanation button"
+    )
+    page.keyboard.press("Enter")
+    quiz.locator('[role="status"]', has_text="Explanation:").wait_for(timeout=ACTION_TIMEOUT_MS)
+    assert entry["explanation"] in status_of(quiz)
+    shots.take("explained", locator=quiz)
+    radios.nth(labels.index(entry["answer"])).focus()
+    page.keyboard.press("Space")
+    quiz.locator('[role="status"]', has_text="✓ Correct").wait_for(timeout=ACTION_TIMEOUT_MS)
+    shots.take("right-pick", locator=quiz)
+
+
+def test_a_numeric_check_answers_a_typed_answer(lecture, shots):
+    """The first numeric check cell: a known slip typed in gets its hint (not the answer),
+    the right answer typed to the stated precision gets a tick, announced (role=status)."""
+    path, page = lecture
+    qid, entry = first_question(path, "number")
+    cell = page.locator(".jp-CodeCell", has_text=f'check("{qid}", my_answer)').first
+    cell.scroll_into_view_if_needed()
+    assert "Replace None" in cell.locator(".jp-OutputArea").inner_text()
+    slip = entry["mistakes"][0]
+    for typed, expected in ((slip["value"], "Not yet"), (entry["answer"], "✓ Correct")):
+        editor = cell.locator(".cm-content")
+        editor.click()
+        page.keyboard.press("Control+A")
+        # one line, inserted as text (typing would trigger the editor's bracket closing)
+        page.keyboard.insert_text(f'my_answer = {typed!r}; check("{qid}", my_answer)')
+        page.keyboard.press("Shift+Enter")
+        output = cell.locator(".jp-OutputArea-output", has_text=expected)
+        output.wait_for(timeout=ACTION_TIMEOUT_MS)
+        shown = output.inner_text()
+        if expected == "Not yet":
+            assert slip["hint"] in shown and entry["explanation"] not in shown
+        else:
+            assert entry["explanation"] in shown
+        assert output.locator('[role="status"]').count() == 1
+        shots.take(expected.split()[-1].lower(), locator=cell)
 
 
 # ---------------------------------------------------------------------------- course index

@@ -26,9 +26,19 @@ import nbformat
 import notebook_runs
 import numpy as np
 import pytest
-from notebook_runs import Run, cell_stdout, check_name, numbers, run_cell
+from notebook_runs import (
+    Run,
+    cell_stdout,
+    check_name,
+    fill_in,
+    is_choice_check,
+    is_numeric_check,
+    numbers,
+    run_cell,
+)
 
-from mmlcalc.checks import Feedback, check_answer
+from mmlcalc import questions
+from mmlcalc.checks import Feedback
 from mmlcalc.widgets import MultipleChoice
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -161,8 +171,8 @@ def links(notebook) -> list[tuple[str, str]]:
 
 
 def is_check_cell(cell) -> bool:
-    return cell.cell_type == "code" and bool(
-        re.search(r"\b(MultipleChoice|check_answer)\(", cell.source)
+    return cell.cell_type == "code" and (
+        is_numeric_check(cell.source) or is_choice_check(cell.source)
     )
 
 
@@ -376,7 +386,7 @@ def readouts(run: Run) -> dict[str, str]:
             if not view:
                 continue
             children = state[view["model_id"]]["state"].get("children", [])
-            if len(children) != 5:  # MultipleChoice has three children
+            if len(children) != 5:  # MultipleChoice has four children
                 continue
             title = re.sub(r"<[^>]+>", "", model(children[0])["value"])
             readout = re.sub(r"<[^>]+>|&nbsp;", " ", model(children[3])["value"])
@@ -542,36 +552,33 @@ def test_week1_explorer_readouts(week1):
     )
 
 
-# The right answer of every week 1 check cell, worked out independently, by its name.
+# The right answer of every week 1 check cell, worked out independently, by its question id.
 WEEK1_ANSWERS = {
-    "the gradient through (2, 7) and (6, 19)": (19 - 7) / (6 - 2),
-    "the secant slope of x³ from 1 to 1.5": (1.5**3 - 1**3) / 0.5,
-    "f′(2) for f(x) = x² + 5x": 2 * 2 + 5,  # f′(x) = 2x + 5
-    "p′(1) for p(x) = x³ sin x": 3 * np.sin(1.0) + np.cos(1.0),  # 3x² sin x + x³ cos x
-    "the central difference of eˣ at 0 with h = 0.1": (np.exp(0.1) - np.exp(-0.1)) / 0.2,
+    "w1-line-gradient": (19 - 7) / (6 - 2),  # through (2, 7) and (6, 19)
+    "w1-secant-cube": (1.5**3 - 1**3) / 0.5,  # x³ from 1 to 1.5
+    "w1-derivative-definition": 2 * 2 + 5,  # f′(x) = 2x + 5 for x² + 5x, at 2
+    "w1-product-rule": 3 * np.sin(1.0) + np.cos(1.0),  # 3x² sin x + x³ cos x at 1
+    "w1-central-difference-exp": (np.exp(0.1) - np.exp(-0.1)) / 0.2,  # eˣ at 0, h = 0.1
 }
 
 
 def test_week1_check_cells_accept_the_right_answer_and_reject_a_wrong_one(week1):
-    cells = [cell.source for cell in code_cells(week1.notebook) if "check_answer(" in cell.source]
-    cells = [source for source in cells if "import" not in source]  # not the setup cell
+    cells = [cell.source for cell in code_cells(week1.notebook) if is_numeric_check(cell.source)]
     assert {check_name(source) for source in cells} == set(WEEK1_ANSWERS)
     for source in cells:
         name = check_name(source)
         assert re.search(r"^my_answer = None\b", source, re.M), f"{name}: no None placeholder"
         for answer, correct in ((WEEK1_ANSWERS[name], True), (WEEK1_ANSWERS[name] + 1, False)):
-            filled = re.sub(r"^my_answer = None", f"my_answer = {answer!r}", source, flags=re.M)
-            feedback = run_cell(filled, {"np": np, "check_answer": check_answer})
+            feedback = run_cell(fill_in(source, answer), {"np": np, "check": questions.check})
             assert isinstance(feedback, Feedback), f"{name}: the cell does not end with the check"
             assert feedback.correct is correct, f"{name} with {answer!r}: {feedback.message}"
 
 
 def test_week1_multiple_choice_cells_work_and_hint_every_wrong_option(week1):
-    cells = [cell.source for cell in code_cells(week1.notebook) if "MultipleChoice(" in cell.source]
-    cells = [source for source in cells if "import" not in source]
+    cells = [cell.source for cell in code_cells(week1.notebook) if is_choice_check(cell.source)]
     assert len(cells) >= 5  # one per section
     for source in cells:
-        question = run_cell(source, {"np": np, "MultipleChoice": MultipleChoice})
+        question = run_cell(source, {"np": np, "choose": questions.choose})
         assert isinstance(question, MultipleChoice)
         for option in question.choices.options:
             question.choices.value = option

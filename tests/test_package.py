@@ -18,6 +18,7 @@ NUMERICS = [
     "mmlcalc.taylor",
     "mmlcalc.optimisation",
     "mmlcalc.regression",
+    "mmlcalc.questions",  # imports ipywidgets only when choose() is called
 ]
 ALL_MODULES = [*NUMERICS, "mmlcalc.plotting", "mmlcalc.widgets"]
 
