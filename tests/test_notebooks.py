@@ -399,7 +399,7 @@ def test_week1_gradient_of_the_temperature_line(week1):
         return 15.0 - 6.5 * x
 
     gradient = (temperature(4.0) - temperature(1.0)) / (4.0 - 1.0)
-    text = stdout(week1, "def temperature")
+    text = stdout(week1, "rise = temperature(x1) - temperature(x0)")
     assert f"T(1 km) = {temperature(1.0):.2f} °C, T(4 km) = {temperature(4.0):.2f} °C" in text
     assert f"rise = {temperature(4.0) - temperature(1.0):.2f} °C, run = 3.00 km" in text
     assert f"gradient = rise / run = {gradient:.2f} °C per km" in text

@@ -18,4 +18,9 @@ DEFINITIONS: list[Definition] = []
 
 #: Each call into mmlcalc's numerics, and a fragment of the earlier cell that writes its
 #: formula (see tests/test_formula_first.py).
-FORMULA_FIRST: dict[str, str] = {}
+FORMULA_FIRST: dict[str, str] = {
+    "mmlcalc.calculus.secant_slope": "rise = temperature(x1) - temperature(x0)",
+    "mmlcalc.calculus.forward_difference": "estimate = (cube(x + dx) - cube(x)) / dx",
+    "mmlcalc.calculus.default_step": "return eps ** (1 / 3) * max(1.0, abs(x))",
+    "mmlcalc.calculus.derivative": "return (f(x + h) - f(x - h)) / (2 * h)",
+}

@@ -12,4 +12,9 @@ DEFINITIONS: list[Definition] = []
 
 #: Each call into mmlcalc's numerics, and a fragment of the earlier cell that writes its
 #: formula (see tests/test_formula_first.py).
-FORMULA_FIRST: dict[str, str] = {}
+FORMULA_FIRST: dict[str, str] = {
+    "mmlcalc.multivariate.partial_derivative": "numeric_x = (f(p0 + h * e_x) - f(p0 - h * e_x)) / (2 * h)",
+    "mmlcalc.multivariate.jacobian": "J[i] = (f(p + h * e_i) - f(p - h * e_i)) / (2 * h)",
+    "mmlcalc.multivariate.hessian": "corners = f(p + E[i] + E[j]) - f(p + E[i] - E[j])",
+    "mmlcalc.multivariate.classify_stationary_point": "eigenvalues = np.linalg.eigvalsh(hessian_h(",
+}
