@@ -52,7 +52,7 @@ from grading_fixtures import (
     write_honest_batch,
 )
 
-from mmlcalc_grade import compare, runner, tester
+from mmlcalc_grade import compare, tester
 from mmlcalc_grade.assignment import load_assignment
 
 ASSIGNMENTS = assignment_ids()
@@ -64,8 +64,9 @@ ROOMY = ["--cell-timeout", "30", "--timeout", "300", "--jobs", "2"]
 
 
 @pytest.fixture(scope="module")
-def cache(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("reference-cache")
+def cache(reference_cache) -> Path:
+    """The session's reference cache (tests/conftest.py): each master's reference runs once."""
+    return reference_cache
 
 
 @dataclass

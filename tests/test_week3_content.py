@@ -22,7 +22,6 @@ import pytest
 from notebook_runs import (
     cell_stdout,
     check_name,
-    executed_cleanly,
     fill_in,
     grade_id,
     is_choice_check,
@@ -43,9 +42,9 @@ MASTER = ROOT / "source" / "week3" / "neural_network.ipynb"
 
 
 @pytest.fixture(scope="module")
-def lecture():
+def lecture(clean_lecture):
     """The lecture, executed once per session (shared with tests/test_notebooks.py)."""
-    return executed_cleanly(LECTURE)
+    return clean_lecture(LECTURE)
 
 
 def test_chain_rule_numbers(lecture):

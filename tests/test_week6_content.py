@@ -24,7 +24,6 @@ import pytest
 from notebook_runs import (
     cell_stdout,
     check_name,
-    executed_cleanly,
     fill_in,
     grade_id,
     is_choice_check,
@@ -68,9 +67,9 @@ def library_fit():
 
 
 @pytest.fixture(scope="module")
-def lecture():
+def lecture(clean_lecture):
     """The lecture, executed once per session (shared with tests/test_notebooks.py)."""
-    return executed_cleanly(LECTURE)
+    return clean_lecture(LECTURE)
 
 
 def test_chi_squared_of_the_guess_and_the_best_line(lecture):
