@@ -414,8 +414,8 @@ def test_right_answers_typed_into_the_check_cells_are_accepted(week):
 
 
 @pytest.mark.parametrize("week", questions.WEEKS)
-def test_the_lecture_runs_with_blank_answers(week):
-    notebook = notebook_runs.executed_cleanly(LECTURES[week])
+def test_the_lecture_runs_with_blank_answers(week, clean_lecture):
+    notebook = clean_lecture(LECTURES[week])  # executed once per session (tests/conftest.py)
     for cell in notebook.cells:
         if cell.cell_type != "code":
             continue
