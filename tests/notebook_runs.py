@@ -3,7 +3,33 @@
 ``tests/test_notebooks.py`` (every notebook) and the week content tests
 (``test_weekN_content.py``) check the same executed notebooks: the first test that
 asks for a notebook runs it, from a temporary copy of ``notebooks/``, and every
-later test reads the stored result.
+later test reads the stored result. The session fixtures ``executed_lecture`` and
+``clean_lecture`` of ``tests/conftest.py`` hand out the same runs (the week content
+tests take them there).
+
+Why a second execution, next to nbval's
+---------------------------------------
+``python -m pytest`` executes every notebook twice. nbval (``--nbval-lax``, with
+``notebooks`` in ``testpaths``) is the notebook validation: every cell must run
+without an error. Its kernel and outputs are gone when its items end, so it cannot
+answer the tests below, which read what a cell showed or what the kernel holds:
+
+* ``test_notebooks.py``, every notebook: nothing written to stderr (warnings, which
+  nbval's lax mode lets pass), the run's own time under the limit, every unanswered
+  check cell showing "Replace None"; week 1's printed numbers, explorer readouts
+  and check cells, compared with values computed independently (outputs of cells);
+* ``test_week3_content.py`` and ``test_week6_content.py``: printed numbers and
+  explorer readouts (outputs of cells);
+* ``test_lecture_claims.py``: the values each week's claims table names, evaluated
+  in the kernel after the last cell (:func:`values_cell`), and printed outputs;
+* ``test_questions.py``: the lecture run with every check cell unanswered (outputs of
+  the check cells).
+
+Cost: one run per notebook per session, as long as nbval's. Measured on the
+shared 2-core development machine under a load average of about 8 (other test
+runs beside it): 5 s for the index, 20-45 s per lecture, about 190 s for the seven
+notebooks; side by side, week 1 took 24 s under nbval and 27 s here, week 6 25 s
+and 26 s.
 """
 
 from __future__ import annotations
