@@ -609,10 +609,13 @@ def descent_regime(path, values=None) -> str:
       is not negligible: a bounded cycle that repeats for ever, neither settling nor
       running away (the 2-cycle of a step of exactly :math:`2/\\lambda_{max}`, or a
       step bouncing between two slopes of a real landscape);
-    * ``"diverges"``: otherwise, if it ends higher than it started
-      (``values[-1] > values[0]``, when the function's values along the path are
-      given), or, without values, its last step is longer than its first (steps that
-      grow are overshooting further and further);
+    * with the function's values along the path: if it ends higher than it started
+      (``values[-1] > values[0]``), ``"diverges"`` when the values run away (the
+      highest value of the second half of the path exceeds that of the first half by
+      more than a quarter of their whole range), otherwise ``"cycles"`` too: it keeps
+      bouncing within bounds, higher than it started, without settling;
+    * without values: ``"diverges"`` if its last step is longer than its first (steps
+      that grow are overshooting further and further);
     * ``"oscillates"``: otherwise, if the direction turns back
       (:math:`d_k \\cdot d_{k+1} < 0`) at least once, the zig-zag of a step size
       between :math:`1/\\lambda_{max}` and :math:`2/\\lambda_{max}`;
@@ -664,8 +667,13 @@ def descent_regime(path, values=None) -> str:
             raise ValueError(
                 f"values must hold f at each of the {len(points)} points, got shape {values.shape}"
             )
-        if not np.all(np.isfinite(values)) or values[-1] > values[0]:
+        if not np.all(np.isfinite(values)):
             return "diverges"
+        if values[-1] > values[0]:
+            half = len(values) // 2
+            growth = np.max(values[half:]) - np.max(values[:half])
+            spread = np.max(values) - np.min(values)
+            return "diverges" if growth > 0.25 * spread else "cycles"
     else:
         lengths = np.linalg.norm(steps, axis=1)
         if lengths[-1] > lengths[0] * (1 + 1e-9):
