@@ -90,7 +90,7 @@ def test_gradient_explorer_arrow_is_the_jacobian_and_perpendicular_to_the_contou
         expected = np.array([2 * x + y, x - 2 * y])
         np.testing.assert_allclose(explorer.shown["jacobian"], expected)
         assert explorer.shown["steepness"] == pytest.approx(np.hypot(*expected))
-        start, end = explorer.scene.arrow._posA_posB
+        start, end = explorer.scene.arrow.ends
         arrow = np.subtract(end, start)
         np.testing.assert_allclose(arrow, explorer.scene.scale * expected)
         level = np.diff(np.array(explorer.scene.level_line.get_data()), axis=1).ravel()
@@ -139,7 +139,7 @@ def test_sandpit_explorer_probe_button_records_depth_and_jacobian():
     assert "J = [" in explorer.readout.value
     assert explorer.shown["probes_left"] == 3
     # the arrow drawn at the probe is along the Jacobian
-    start, end = explorer.scene.arrows[0]._posA_posB
+    start, end = explorer.scene.arrows[0].ends
     direction = np.subtract(end, start)
     jac = landscape.gradient(2.0, 3.0)
     assert direction @ jac / np.linalg.norm(direction) / np.linalg.norm(jac) == pytest.approx(1.0)
@@ -202,7 +202,7 @@ def test_static_plots_draw_the_same_scenes():
     assert len(fig.axes) >= 2
     ax = plot_gradient_arrow(saddle, saddle_jacobian, 1.0, 0.0, ax=Figure().subplots())
     assert ax.patches
-    _left, right = plot_jacobian_map(polar, polar_jacobian, 1.0, 0.0, axes=Figure().subplots(1, 2))
+    _left, right = plot_jacobian_map(polar, polar_jacobian, 1.0, 0.0, figure=Figure()).axes
     assert len(right.patches) == 2
     ax = plot_landscape(make_landscape("volcano"), ax=Figure().subplots())
     assert ax.lines[0].get_xdata()[0] == make_landscape("volcano").deepest[0]

@@ -112,7 +112,7 @@ def test_chain_rule_explorer_multiplies_the_jacobians(t):
 
 
 def test_plot_chain_rule_static():
-    _left, right = plot_chain_rule(path, d_path, g, grad_g, np.pi / 2, axes=Figure().subplots(1, 2))
+    _left, right = plot_chain_rule(path, d_path, g, grad_g, np.pi / 2, figure=Figure()).axes
     assert right.lines[-1].get_ydata() == [pytest.approx(2.0)]  # h(π/2) = g(0, 1) = 2
 
 
@@ -200,8 +200,8 @@ def test_run_100_is_fast_and_stops_at_the_end_of_the_axis():
 
 def test_plot_training_static_and_limits():
     X, Y = target_curve("absolute value", 21)
-    _left, right = plot_training(X, Y, 4, 0.3, 20, axes=Figure().subplots(1, 2))
+    _left, right = plot_training(X, Y, 4, 0.3, 20, figure=Figure()).axes
     assert right.get_ylim() == pytest.approx(COST_LIMITS)
     assert len(right.lines[0].get_xdata()) == 21
     with pytest.raises(ValueError, match="shape"):
-        plot_training(X.T, Y.T, 4, 0.3, 1, axes=Figure().subplots(1, 2))
+        plot_training(X.T, Y.T, 4, 0.3, 1, figure=Figure())

@@ -117,8 +117,8 @@ def test_taylor_explorer_rejects_unknown_series():
 
 def test_static_taylor_plot_draws_given_coefficients():
     top, bottom = plot_taylor_polynomial(
-        np.cos, [1.0, 0.0, -0.5], 0.0, axes=Figure().subplots(2, 1), radius=None
-    )
+        np.cos, [1.0, 0.0, -0.5], 0.0, figure=Figure(), radius=None
+    ).axes
     x, y = top.lines[1].get_xydata().T
     np.testing.assert_allclose(y, 1 - x**2 / 2, rtol=1e-14)
     error = bottom.lines[0].get_ydata()
@@ -226,8 +226,8 @@ def test_quadratic_scene_needs_points_of_shape_n_by_2():
 def test_static_quadratic_plot_marks_the_point():
     f, jacobian, hessian = _egg_box()
     left, _right = plot_quadratic_approximation(
-        f, jacobian, hessian, [0.2, -0.4], axes=Figure().subplots(1, 2)
-    )
+        f, jacobian, hessian, [0.2, -0.4], figure=Figure()
+    ).axes
     assert left.lines[0].get_xydata().tolist() == [[0.2, -0.4]]
 
 

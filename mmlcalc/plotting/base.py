@@ -2,15 +2,25 @@
 
 Every figure of a week is a *scene*: a class that draws the parts that never move
 once (``__init__``) and moves the rest (``update(**params)``, which returns the
-numbers it showed). A static helper ``plot_*(…, ax=None) -> Axes`` builds a scene
-and updates it once; an explorer (:mod:`mmlcalc.widgets`) builds the same scene
-and calls ``update`` each time a slider moves, so a static render and an explorer
-always show the same picture.
+numbers it showed). A static ``plot_*`` helper builds a scene and updates it
+once; an explorer (:mod:`mmlcalc.widgets`) builds the same scene and calls
+``update`` each time a slider moves, so a static render and an explorer always
+show the same picture.
+
+Every ``plot_*`` helper takes where to draw in one of two ways, by the number of
+panels it draws:
+
+- one panel: ``plot_*(…, ax=None) -> Axes``, drawn on ``ax`` (new axes if None);
+- several panels: ``plot_*(…, figure=None) -> Figure``, drawn on ``figure`` (a new
+  figure if None), whose panels the helper lays out itself (side by side, stacked,
+  3-D); read them back as ``figure.axes``.
+
+``tests/test_package.py`` checks every helper's signature against this.
 
 The maths stays in the notebook: the function and its derivative are passed in
 (``plot_tangent(f, df, x0)``), never hidden here. Importing this module sets no
 backend and draws nothing; pyplot is imported only when a helper has to create
-its own figure (``ax=None``).
+its own figure (``ax=None`` or ``figure=None``).
 """
 
 from __future__ import annotations
@@ -21,6 +31,8 @@ import matplotlib as mpl
 import numpy as np
 from cycler import cycler
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyArrowPatch
 
 from mmlcalc.calculus import evaluate
 
@@ -28,9 +40,11 @@ __all__ = [
     "COURSE_STYLE",
     "PALETTE",
     "ROLES",
+    "Arrow",
     "Scene",
     "course_style",
     "get_axes",
+    "get_figure",
     "padded_limits",
     "plot_function",
     "use_course_style",
@@ -104,6 +118,76 @@ def get_axes(ax: Axes | None, ncols: int = 1, figsize=None):
     with course_style():
         _, new = plt.subplots(1, ncols, figsize=figsize)
     return new
+
+
+def get_figure(figure: Figure | None, figsize=None) -> Figure:
+    """Return ``figure``, or a new empty figure from pyplot in the course style.
+
+    The target of every helper that draws several panels (``figure=None``).
+
+    Examples
+    --------
+    >>> existing = Figure()
+    >>> get_figure(existing) is existing
+    True
+    """
+    if figure is not None:
+        return figure
+    import matplotlib.pyplot as plt
+
+    with course_style():
+        return plt.figure(figsize=figsize)
+
+
+class Arrow(FancyArrowPatch):
+    """An arrow from a point to a tip in data coordinates, moved by ``set_positions``.
+
+    The arrow of every vector drawn in the course (a Jacobian, ∇f, a velocity): a
+    filled head, starting exactly at the point and ending exactly at the tip.
+
+    Parameters
+    ----------
+    color : str
+    style : str
+        A matplotlib arrow style; ``"-|>"``, a line with a filled head, by default.
+
+    Attributes
+    ----------
+    ends : ((float, float), (float, float))
+        Where it starts and where its tip is, as last set.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure().subplots()
+    >>> arrow = ax.add_patch(Arrow(PALETTE["red"]))
+    >>> arrow.set_positions((0.0, 0.0), (1.0, 2.0))
+    >>> arrow.ends
+    ((0.0, 0.0), (1.0, 2.0))
+    """
+
+    def __init__(self, color: str, style: str = "-|>"):
+        super().__init__(
+            (0, 0),
+            (0, 0),
+            arrowstyle=style,
+            mutation_scale=16,
+            linewidth=2.2,
+            color=color,
+            zorder=5,
+            shrinkA=0,
+            shrinkB=0,  # start exactly at the point, end at the tip
+        )
+        self.ends = ((0.0, 0.0), (0.0, 0.0))
+
+    def set_positions(self, posA, posB) -> None:
+        """Move the arrow: start at ``posA``, tip at ``posB`` (None keeps that end)."""
+        super().set_positions(posA, posB)
+        start, tip = self.ends
+        self.ends = (
+            start if posA is None else (float(posA[0]), float(posA[1])),
+            tip if posB is None else (float(posB[0]), float(posB[1])),
+        )
 
 
 class Scene:

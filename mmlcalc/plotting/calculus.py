@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from mmlcalc.calculus import central_difference, evaluate, forward_difference
@@ -18,7 +19,9 @@ from mmlcalc.plotting.base import (
     PALETTE,
     ROLES,
     Scene,
+    course_style,
     get_axes,
+    get_figure,
     padded_limits,
     x_grid,
 )
@@ -151,23 +154,27 @@ class DerivativePairScene(Scene):
         return {"x": x, "f": y, "slope": slope}
 
 
-def plot_function_and_derivative(f: Callable, df: Callable, x: float,
-                                 x_range: Sequence[float] = (-3.0, 3.0), axes=None,
-                                 name: str = "f"):
-    """Draw f with its tangent at x beside f′ with its value at x; returns the two Axes.
+def plot_function_and_derivative(
+    f: Callable,
+    df: Callable,
+    x: float,
+    x_range: Sequence[float] = (-3.0, 3.0),
+    figure: Figure | None = None,
+    name: str = "f",
+) -> Figure:
+    """Draw f with its tangent at x beside f′ with its value at x; returns the Figure.
 
     Examples
     --------
-    >>> from matplotlib.figure import Figure
-    >>> left, right = plot_function_and_derivative(np.sin, np.cos, 0.0,
-    ...                                            axes=Figure().subplots(1, 2))
+    >>> left, right = plot_function_and_derivative(np.sin, np.cos, 0.0, figure=Figure()).axes
     >>> right.lines[-1].get_ydata()   # f'(0) = cos 0
     [1.0]
     """
-    axes = get_axes(axes, ncols=2, figsize=(9.0, 3.4)) if axes is None else axes
-    scene = DerivativePairScene(axes, f, df, x_range, name)
+    figure = get_figure(figure, figsize=(9.0, 3.4))
+    with course_style():
+        scene = DerivativePairScene(figure.subplots(1, 2), f, df, x_range, name)
     scene.update(x=x)
-    return axes
+    return figure
 
 
 class ProductRuleScene(Scene):

@@ -16,9 +16,19 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.patches import FancyArrowPatch, Polygon
+from matplotlib.figure import Figure
+from matplotlib.patches import Polygon
 
-from mmlcalc.plotting.base import PALETTE, ROLES, Scene, get_axes, padded_limits
+from mmlcalc.plotting.base import (
+    PALETTE,
+    ROLES,
+    Arrow,
+    Scene,
+    course_style,
+    get_axes,
+    get_figure,
+    padded_limits,
+)
 from mmlcalc.sandpit import Sandpit
 
 __all__ = [
@@ -150,10 +160,10 @@ def plot_surface_cut(
     df: Callable,
     x: float,
     y: float,
-    figure=None,
+    figure: Figure | None = None,
     bounds=((-2.0, 2.0), (-2.0, 2.0)),
     hold: str = "y",
-):
+) -> Figure:
     """Draw the surface of f cut by the plane ``hold`` = const through (x, y); returns the Figure.
 
     ``df`` is the partial derivative along the free variable (∂f/∂x when ``hold="y"``).
@@ -167,27 +177,11 @@ def plot_surface_cut(
     >>> float((tangent[1] - tangent[0]) / 1.6)
     2.0
     """
-    if figure is None:
-        import matplotlib.pyplot as plt
-
-        figure = plt.figure(figsize=(9.0, 3.8))
-    scene = SurfaceCutScene(figure, f, df, bounds, hold)
+    figure = get_figure(figure, figsize=(9.0, 3.8))
+    with course_style():
+        scene = SurfaceCutScene(figure, f, df, bounds, hold)
     scene.update(x=x, y=y)
     return figure
-
-
-def _arrow(color: str, style: str = "-|>") -> FancyArrowPatch:
-    return FancyArrowPatch(
-        (0, 0),
-        (0, 0),
-        arrowstyle=style,
-        mutation_scale=16,
-        linewidth=2.2,
-        color=color,
-        zorder=5,
-        shrinkA=0,
-        shrinkB=0,  # start exactly at the point, end at the tip
-    )
 
 
 class GradientArrowScene(Scene):
@@ -245,7 +239,7 @@ class GradientArrowScene(Scene):
             linewidth=2,
             label="along the contour (J·u = 0)",
         )
-        self.arrow = _arrow(PALETTE["red"])
+        self.arrow = Arrow(PALETTE["red"])
         self.arrow.set_label("J, uphill")
         ax.add_patch(self.arrow)
         # a small marker under the arrow (zorder 4 < the arrow's 5): it never hides it
@@ -302,7 +296,7 @@ def plot_gradient_arrow(
     >>> ax = plot_gradient_arrow(lambda p: p[0] ** 2 + p[1] ** 2,
     ...                          lambda p: np.array([2 * p[0], 2 * p[1]]), 1.0, 0.0,
     ...                          ax=Figure().subplots())
-    >>> start, end = ax.patches[-1]._posA_posB   # points along +x, uphill
+    >>> start, end = ax.patches[-1].ends         # points along +x, uphill
     >>> bool(end[0] > start[0] and end[1] == start[1])
     True
     """
@@ -434,11 +428,12 @@ def plot_jacobian_map(
     x: float,
     y: float,
     size: float = 0.3,
-    axes=None,
+    figure: Figure | None = None,
     bounds=((0.5, 2.0), (-1.0, 1.0)),
     labels=(("x", "y"), ("u", "v")),
-):
-    """Draw the grid before and after g, with a small square at (x, y) and J's parallelogram.
+) -> Figure:
+    """Draw the grid before and after g, with a small square at (x, y) and J's parallelogram;
+    returns the Figure.
 
     ``labels`` names the axes of the input and the output plane.
 
@@ -447,14 +442,15 @@ def plot_jacobian_map(
     >>> from matplotlib.figure import Figure
     >>> stretch = lambda p: np.array([2 * p[0], p[1]])
     >>> left, right = plot_jacobian_map(stretch, lambda p: np.array([[2.0, 0], [0, 1]]), 1.0,
-    ...                                 0.0, axes=Figure().subplots(1, 2))
+    ...                                 0.0, figure=Figure()).axes
     >>> float(np.ptp(right.patches[0].get_xy()[:, 0]).round(6))   # the square, twice as wide
     0.6
     """
-    axes = get_axes(axes, ncols=2, figsize=(9.0, 4.0)) if axes is None else axes
-    scene = JacobianMapScene(axes, g, jac, bounds, labels=labels)
+    figure = get_figure(figure, figsize=(9.0, 4.0))
+    with course_style():
+        scene = JacobianMapScene(figure.subplots(1, 2), g, jac, bounds, labels=labels)
     scene.update(x=x, y=y, size=size)
-    return axes
+    return figure
 
 
 def plot_landscape(landscape, ax: Axes | None = None, levels: int = 16) -> Axes:
@@ -597,7 +593,7 @@ class SandpitScene(Scene):
             )
             for _ in range(game.budget)
         ]
-        self.arrows = [_arrow(PALETTE["red"]) for _ in range(game.budget)]
+        self.arrows = [Arrow(PALETTE["red"]) for _ in range(game.budget)]
         for arrow in self.arrows:
             ax.add_patch(arrow)
             arrow.set_visible(False)

@@ -11,9 +11,19 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 from mmlcalc.neural import Trainer, activation
-from mmlcalc.plotting.base import PALETTE, ROLES, Scene, get_axes, padded_limits, x_grid
+from mmlcalc.plotting.base import (
+    PALETTE,
+    ROLES,
+    Scene,
+    course_style,
+    get_axes,
+    get_figure,
+    padded_limits,
+    x_grid,
+)
 
 __all__ = [
     "COST_LIMITS",
@@ -257,10 +267,12 @@ class ChainRuleScene(Scene):
         }
 
 
-def plot_chain_rule(path, d_path, g, grad_g, t: float, t_range=(0.0, 2 * np.pi), axes=None):
+def plot_chain_rule(
+    path, d_path, g, grad_g, t: float, t_range=(0.0, 2 * np.pi), figure: Figure | None = None
+) -> Figure:
     """Draw the chain-rule figure (path over contours; h(t) with its tangent) at ``t``.
 
-    Returns the two Axes.
+    Returns the Figure.
 
     Examples
     --------
@@ -269,13 +281,15 @@ def plot_chain_rule(path, d_path, g, grad_g, t: float, t_range=(0.0, 2 * np.pi),
     ...                               lambda t: (-np.sin(t), np.cos(t)),
     ...                               lambda x, y: x**2 + 2 * y**2,
     ...                               lambda x, y: (2 * x, 4 * y), 0.0,
-    ...                               axes=Figure().subplots(1, 2))
+    ...                               figure=Figure()).axes
     >>> right.lines[-1].get_ydata()     # h(0) = g(1, 0) = 1
     [1.0]
     """
-    axes = get_axes(axes, ncols=2, figsize=(9.6, 4.0)) if axes is None else axes
-    ChainRuleScene(axes, path, d_path, g, grad_g, t_range).update(t=t)
-    return axes
+    figure = get_figure(figure, figsize=(9.6, 4.0))
+    with course_style():
+        scene = ChainRuleScene(figure.subplots(1, 2), path, d_path, g, grad_g, t_range)
+    scene.update(t=t)
+    return figure
 
 
 def plot_network(sizes: Sequence[int], ax: Axes | None = None) -> Axes:
@@ -459,25 +473,27 @@ def plot_training(
     learning_rate: float,
     steps: int,
     target: Callable | None = None,
-    axes=None,
+    figure: Figure | None = None,
     max_steps: int | None = None,
     seed: int = 0,
-):
+) -> Figure:
     """Train a one-hidden-layer network for ``steps`` steps and draw its fit and cost curve.
 
     The cost axis ends at ``max_steps`` (by default at ``steps``, at least 10), so the
-    curve fills the panel. Returns the two Axes.
+    curve fills the panel. Returns the Figure.
 
     Examples
     --------
     >>> from matplotlib.figure import Figure
     >>> X = np.linspace(-1, 1, 11).reshape(1, -1)
-    >>> left, right = plot_training(X, X**2, 4, 0.3, 50, axes=Figure().subplots(1, 2))
+    >>> left, right = plot_training(X, X**2, 4, 0.3, 50, figure=Figure()).axes
     >>> len(right.lines[0].get_xdata())   # the starting cost and one per step
     51
     """
-    axes = get_axes(axes, ncols=2, figsize=(9.6, 3.6)) if axes is None else axes
+    figure = get_figure(figure, figsize=(9.6, 3.6))
+    with course_style():
+        axes = figure.subplots(1, 2)
     end = max(steps, 10) if max_steps is None else max(max_steps, steps)
     scene = TrainingScene(axes, X, Y, target, max_steps=end, seed=seed)
     scene.update(width=width, learning_rate=learning_rate, steps=steps)
-    return axes
+    return figure

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 from mmlcalc.calculus import evaluate
 from mmlcalc.optimisation import (
@@ -29,7 +30,9 @@ from mmlcalc.plotting.base import (
     ROLES,
     Arrow,
     Scene,
+    course_style,
     get_axes,
+    get_figure,
     padded_limits,
     x_grid,
 )
@@ -309,8 +312,8 @@ def plot_descent(
     y: float,
     step: float,
     max_steps: int = 60,
-    figure=None,
-):
+    figure: Figure | None = None,
+) -> Figure:
     """Draw gradient descent on ``landscape`` from (x, y) with step ``step``; returns the Figure.
 
     Examples
@@ -320,11 +323,9 @@ def plot_descent(
     >>> len(fig.axes[1].lines[0].get_xdata())        # start + 60 steps
     61
     """
-    if figure is None:
-        import matplotlib.pyplot as plt
-
-        figure = plt.figure(figsize=(9.6, 3.8))
-    scene = DescentScene(figure.subplots(1, 2, width_ratios=(1.35, 1)), landscape, max_steps)
+    figure = get_figure(figure, figsize=(9.6, 3.8))
+    with course_style():
+        scene = DescentScene(figure.subplots(1, 2, width_ratios=(1.35, 1)), landscape, max_steps)
     scene.update(x=x, y=y, step=step)
     return figure
 
@@ -480,8 +481,8 @@ def plot_constraint(
     t: float,
     t_range: Sequence[float] = (0.0, 2 * np.pi),
     bounds=((-2.0, 2.0), (-2.0, 2.0)),
-    figure=None,
-):
+    figure: Figure | None = None,
+) -> Figure:
     """Draw the constraint curve over f's contours with ∇f and ∇g at ``curve(t)``; the Figure.
 
     Examples
@@ -494,12 +495,10 @@ def plot_constraint(
     >>> bool(np.isclose(end[0] - start[0], end[1] - start[1]))
     True
     """
-    if figure is None:
-        import matplotlib.pyplot as plt
-
-        figure = plt.figure(figsize=(9.6, 4.0))
-    scene = ConstraintScene(
-        figure.subplots(1, 2, width_ratios=(1.2, 1)), f, grad_f, curve, grad_g, t_range, bounds
-    )
+    figure = get_figure(figure, figsize=(9.6, 4.0))
+    with course_style():
+        scene = ConstraintScene(
+            figure.subplots(1, 2, width_ratios=(1.2, 1)), f, grad_f, curve, grad_g, t_range, bounds
+        )
     scene.update(t=t)
     return figure

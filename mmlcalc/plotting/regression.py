@@ -13,9 +13,10 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
 
 from mmlcalc.optimisation import descent_regime
-from mmlcalc.plotting.base import PALETTE, ROLES, Scene, padded_limits
+from mmlcalc.plotting.base import PALETTE, ROLES, Scene, course_style, get_figure, padded_limits
 from mmlcalc.regression import fit_line, line_chi_squared, steepest_descent_fit
 
 __all__ = [
@@ -28,14 +29,6 @@ __all__ = [
 
 #: Colour map of χ² maps: "cividis" reads in colour-blind vision and in grey scale.
 CHI2_CMAP = "cividis"
-
-
-def _new_figure(figure, figsize):
-    if figure is not None:
-        return figure
-    import matplotlib.pyplot as plt
-
-    return plt.figure(figsize=figsize)
 
 
 def chi_squared_on_grid(model: Callable, x, y, p0, p1, uncertainty=None) -> np.ndarray:
@@ -182,7 +175,15 @@ class LineFitScene(Scene):
         }
 
 
-def plot_line_fit(x, y, slope: float, intercept: float, uncertainty=None, figure=None, **options):
+def plot_line_fit(
+    x,
+    y,
+    slope: float,
+    intercept: float,
+    uncertainty=None,
+    figure: Figure | None = None,
+    **options,
+) -> Figure:
     """Draw the line y = slope · x + intercept over the data, residuals, and the χ² map.
 
     ``options`` go to :class:`LineFitScene` (``slope_range``, ``intercept_range``,
@@ -196,8 +197,9 @@ def plot_line_fit(x, y, slope: float, intercept: float, uncertainty=None, figure
     >>> [float(r) for r in fig.axes[0].collections[0].get_segments()[2][:, 1]]   # 3 to the line
     [3.0, 2.0]
     """
-    figure = _new_figure(figure, (10.0, 3.9))
-    scene = LineFitScene(figure, x, y, uncertainty, **options)
+    figure = get_figure(figure, figsize=(10.0, 3.9))
+    with course_style():
+        scene = LineFitScene(figure, x, y, uncertainty, **options)
     scene.update(slope=slope, intercept=intercept)
     return figure
 
@@ -383,9 +385,9 @@ def plot_chi_squared_descent(
     steps: int = 30,
     rescale: bool = True,
     uncertainty=None,
-    figure=None,
+    figure: Figure | None = None,
     **options,
-):
+) -> Figure:
     """Draw ``steps`` steps of steepest descent from ``start`` over the χ² contours.
 
     ``options`` go to :class:`ChiSquaredDescentScene` (``bounds``, ``reference``, ``names``, …).
@@ -402,7 +404,8 @@ def plot_chi_squared_descent(
     >>> len(fig.axes[0].lines[0].get_xdata())   # the start and three steps
     4
     """
-    figure = _new_figure(figure, (10.0, 4.0))
-    scene = ChiSquaredDescentScene(figure, x, y, model, model_jacobian, uncertainty, **options)
+    figure = get_figure(figure, figsize=(10.0, 4.0))
+    with course_style():
+        scene = ChiSquaredDescentScene(figure, x, y, model, model_jacobian, uncertainty, **options)
     scene.update(step=step, steps=steps, rescale=rescale, start0=start[0], start1=start[1])
     return figure

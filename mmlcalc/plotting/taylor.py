@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 from mmlcalc.calculus import evaluate
 from mmlcalc.plotting.base import (
@@ -19,7 +20,7 @@ from mmlcalc.plotting.base import (
     ROLES,
     Scene,
     course_style,
-    get_axes,
+    get_figure,
     padded_limits,
     x_grid,
 )
@@ -141,27 +142,24 @@ def plot_taylor_polynomial(
     coefficients,
     a: float = 0.0,
     x_range: Sequence[float] = (-3.0, 3.0),
-    axes=None,
+    figure: Figure | None = None,
     radius: float | None = None,
     name: str = "f(x)",
-):
+) -> Figure:
     """Draw f with the Taylor polynomial of the given coefficients about a, and its error.
 
-    Returns the two Axes (curves on top, error on log axes below).
+    Returns the Figure: the curves on top, the error on log axes below.
 
     Examples
     --------
     >>> from matplotlib.figure import Figure
-    >>> top, bottom = plot_taylor_polynomial(np.exp, [1.0, 1.0], 0.0,
-    ...                                      axes=Figure().subplots(2, 1))
+    >>> top, bottom = plot_taylor_polynomial(np.exp, [1.0, 1.0], 0.0, figure=Figure()).axes
     >>> top.lines[1].get_ydata()[[0, -1]]   # p(x) = 1 + x at x = -3 and 3
     array([-2.,  4.])
     """
-    if axes is None:
-        import matplotlib.pyplot as plt
-
-        with course_style():
-            _, axes = plt.subplots(2, 1, figsize=(6.4, 5.0), sharex=True, height_ratios=(3, 2))
+    figure = get_figure(figure, figsize=(6.4, 5.0))
+    with course_style():
+        axes = figure.subplots(2, 1, sharex=True, height_ratios=(3, 2))
     c = np.asarray(coefficients, dtype=float)
     scene = TaylorScene(
         axes,
@@ -172,7 +170,7 @@ def plot_taylor_polynomial(
         name=name,
     )
     scene.update(order=c.size - 1, a=a)
-    return axes
+    return figure
 
 
 class LinearisationScene(Scene):
@@ -283,24 +281,29 @@ class LinearisationScene(Scene):
 
 
 def plot_linearisation_error(
-    f: Callable, df: Callable, a: float = 0.5, dx: float = 0.5, axes=None, name: str = "f(x)"
-):
+    f: Callable,
+    df: Callable,
+    a: float = 0.5,
+    dx: float = 0.5,
+    figure: Figure | None = None,
+    name: str = "f(x)",
+) -> Figure:
     """Draw f with its tangent at a and the gap at a + dx, beside the gap against Δx (log axes).
 
-    Returns the two Axes.
+    Returns the Figure.
 
     Examples
     --------
     >>> from matplotlib.figure import Figure
-    >>> left, right = plot_linearisation_error(np.exp, np.exp, 0.0, 0.5,
-    ...                                        axes=Figure().subplots(1, 2))
+    >>> left, right = plot_linearisation_error(np.exp, np.exp, 0.0, 0.5, figure=Figure()).axes
     >>> round(right.lines[-1].get_ydata()[0], 6)   # e^0.5 − 1.5
     0.148721
     """
-    axes = get_axes(None, ncols=2, figsize=(9.6, 3.6)) if axes is None else axes
-    scene = LinearisationScene(axes, f, df, a, name=name)
+    figure = get_figure(figure, figsize=(9.6, 3.6))
+    with course_style():
+        scene = LinearisationScene(figure.subplots(1, 2), f, df, a, name=name)
     scene.update(dx=dx)
-    return axes
+    return figure
 
 
 def _shape_of(eigenvalues: np.ndarray) -> str:
@@ -502,12 +505,12 @@ def plot_quadratic_approximation(
     point,
     x_range: Sequence[float] = (-3.0, 3.0),
     y_range: Sequence[float] = (-3.0, 3.0),
-    axes=None,
+    figure: Figure | None = None,
     name: str = "f(x, y)",
-):
+) -> Figure:
     """Draw the contours of f and of its quadratic model around ``point``, and the models' errors.
 
-    Returns the two Axes.
+    Returns the Figure.
 
     Examples
     --------
@@ -516,11 +519,14 @@ def plot_quadratic_approximation(
     ...     return p[..., 0] ** 2 + 2 * p[..., 1] ** 2
     >>> left, right = plot_quadratic_approximation(
     ...     bowl, lambda p: np.array([2 * p[0], 4 * p[1]]),
-    ...     lambda p: np.diag([2.0, 4.0]), [1.0, 0.5], axes=Figure().subplots(1, 2))
+    ...     lambda p: np.diag([2.0, 4.0]), [1.0, 0.5], figure=Figure()).axes
     >>> left.lines[0].get_xydata().tolist()
     [[1.0, 0.5]]
     """
-    axes = get_axes(None, ncols=2, figsize=(10.0, 4.2)) if axes is None else axes
-    scene = QuadraticApproximationScene(axes, f, jacobian, hessian, x_range, y_range, name=name)
+    figure = get_figure(figure, figsize=(10.0, 4.2))
+    with course_style():
+        scene = QuadraticApproximationScene(
+            figure.subplots(1, 2), f, jacobian, hessian, x_range, y_range, name=name
+        )
     scene.update(x=float(point[0]), y=float(point[1]))
-    return axes
+    return figure

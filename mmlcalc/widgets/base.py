@@ -175,9 +175,7 @@ class Explorer(widgets.VBox):
                 raise ValueError("every control needs a description (its visible label)")
             control.observe(self._on_change, names="value")
         self.control_box = widgets.VBox([*self.controls.values(), *extra])
-        super().__init__(
-            [heading, self.control_box, self.image, self.readout, self.caption]
-        )
+        super().__init__([heading, self.control_box, self.image, self.readout, self.caption])
         self.add_class("mmlcalc-explorer")
         self._rebuild()
         self.refresh()
@@ -201,8 +199,14 @@ class Explorer(widgets.VBox):
         finally:
             self._pauses -= 1
 
-    def set_range(self, slider: widgets.ValueWidget, low: float, high: float,
-                  value: float | None = None, step: float | None = None) -> None:
+    def set_range(
+        self,
+        slider: widgets.ValueWidget,
+        low: float,
+        high: float,
+        value: float | None = None,
+        step: float | None = None,
+    ) -> None:
         """Give ``slider`` the range [``low``, ``high``] and a value, without a redraw.
 
         :func:`set_range` run inside :meth:`paused`; see there for the arguments.
@@ -271,8 +275,13 @@ class Explorer(widgets.VBox):
             self.refresh()
 
 
-def set_range(slider: widgets.ValueWidget, low: float, high: float,
-              value: float | None = None, step: float | None = None) -> None:
+def set_range(
+    slider: widgets.ValueWidget,
+    low: float,
+    high: float,
+    value: float | None = None,
+    step: float | None = None,
+) -> None:
     """Give a slider the range [``low``, ``high``] and a value inside it.
 
     Setting ``min`` and ``max`` one after the other can fail half-way: traitlets
