@@ -187,8 +187,7 @@ def test_a_build_that_re_ranges_a_control_draws_once_with_the_new_value():
         log.append(("build", width))
         return DotScene(figure.subplots(), width, log)
 
-    explorer = Explorer(build, controls, readout=str, title="t", caption="c",
-                        rebuild_on=("width",))
+    explorer = Explorer(build, controls, readout=str, title="t", caption="c", rebuild_on=("width",))
     log.clear()
     explorer.controls["width"].value = 2.0
     assert log == [("build", 2.0), ("update", 2.0)]
@@ -223,16 +222,19 @@ def test_a_week_explorer_that_re_ranges_its_sliders_rebuilds_and_refreshes_once(
 
 def test_rebuild_keeps_the_last_frame_and_says_why_when_the_build_fails():
     log = []
-    controls = {"width": float_slider("width", 1.0, 0.5, 4.0, 0.5),
-                "x": float_slider("x", 0.5, -1.0, 1.0, 0.1)}
+    controls = {
+        "width": float_slider("width", 1.0, 0.5, 4.0, 0.5),
+        "x": float_slider("x", 0.5, -1.0, 1.0, 0.1),
+    }
 
     def build(figure: Figure, width: float) -> Scene:
         if width > 3:
             raise ValueError("too wide to draw")
         return DotScene(figure.subplots(), width, log)
 
-    explorer = Explorer(build, controls, readout=lambda s: "ok", title="t", caption="c",
-                        rebuild_on=("width",))
+    explorer = Explorer(
+        build, controls, readout=lambda s: "ok", title="t", caption="c", rebuild_on=("width",)
+    )
     frame = explorer.image.value
     explorer.controls["width"].value = 3.5
     assert "too wide to draw" in explorer.readout.value and explorer.image.value == frame
@@ -249,8 +251,13 @@ def test_a_subclass_may_name_its_own_methods_format_or_readout():
             return "from _format"
 
     controls = {"x": float_slider("x", 0.5, -1.0, 1.0, 0.1)}
-    explorer = Named(lambda figure: DotScene(figure.subplots(), 1.0, []), controls,
-                     readout=lambda s: "from the readout", title="t", caption="c")
+    explorer = Named(
+        lambda figure: DotScene(figure.subplots(), 1.0, []),
+        controls,
+        readout=lambda s: "from the readout",
+        title="t",
+        caption="c",
+    )
     assert "from the readout" in explorer.readout.value
 
 
