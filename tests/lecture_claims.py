@@ -201,6 +201,40 @@ def assert_shown_as(value: float, written: str, what: str = "the value") -> None
     assert shown_as(value, written), f"{what} is {value!r}, which is not written {written!r}"
 
 
+# ---------------------------------------------------------------------------- explorers
+
+
+def set_control(explorer, key: str, value: float) -> None:
+    """Set the explorer's control ``key`` to ``value``, a value its slider can reach.
+
+    Asserts that ``value`` lies in the slider's range and on its step grid (for a
+    logarithmic slider: its exponent does), so a claim never names a state a learner
+    cannot produce; then sets it (the explorer redraws) and checks it was kept.
+    """
+    import ipywidgets as widgets
+
+    control = explorer.controls[key]
+    if isinstance(control, widgets.FloatLogSlider):
+        exponent = math.log(value, control.base)
+        low, high, position = control.min, control.max, exponent
+    elif isinstance(control, (widgets.FloatSlider, widgets.IntSlider)):
+        low, high, position = control.min, control.max, value
+    else:  # a dropdown or a toggle: the value must be one of its options
+        options = [o[1] if isinstance(o, tuple) else o for o in control.options]
+        assert value in options, f"{key}: {value!r} is not one of {options}"
+        control.value = value
+        return
+    assert low - 1e-9 <= position <= high + 1e-9, f"{key}: {value} is outside [{low}, {high}]"
+    steps = (position - low) / control.step
+    assert abs(steps - round(steps)) < 1e-6, (
+        f"{key}: {value} is not on the slider's grid ({low} + k × {control.step})"
+    )
+    control.value = value
+    assert math.isclose(control.value, value, rel_tol=1e-9, abs_tol=1e-12), (
+        f"{key}: the slider kept {control.value}, not {value}"
+    )
+
+
 # ---------------------------------------------------------------------------- prose numbers
 
 #: Numbers in prose: digits with an optional decimal part and exponent, superscript powers
@@ -225,6 +259,7 @@ _NOT_PROSE = [
     re.compile(r"^#+\s+\d+(?:\.\d+)*\.?", re.M),  # section numbers in headings
     re.compile(rf"(?i)\b(?:{_NAME_WORDS})\s*\d+(?:\s*(?:[–,-]|and|or|to)\s*\d+)*"),  # week 3
     re.compile(r"\b\d-D\b"),  # 1-D, 2-D: names of dimensions
+    re.compile(r"\*\*\d+\.\*\*"),  # **1.**: the number of an exercise
 ]
 
 
