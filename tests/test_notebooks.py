@@ -23,7 +23,6 @@ import sys
 from pathlib import Path
 
 import nbformat
-import notebook_runs
 import numpy as np
 import pytest
 from notebook_runs import (
@@ -75,28 +74,18 @@ def week_of(path: Path) -> int:
 # ---------------------------------------------------------------------------- execution
 
 
-@pytest.fixture(scope="module")
-def workdir() -> Path:
-    """The temporary copy of the notebooks folder the notebooks run from."""
-    return notebook_runs._workdir()
-
-
-def execute(path: Path, workdir: Path) -> Run:
-    """Execute ``path`` once per session (shared with the week content tests)."""
-    return notebook_runs.executed(path)
-
-
 @pytest.fixture(scope="module", params=NOTEBOOKS, ids=_ids(NOTEBOOKS))
-def run(request, workdir) -> tuple[Path, Run]:
-    return request.param, execute(request.param, workdir)
+def run(request, executed_lecture) -> tuple[Path, Run]:
+    """Each notebook, executed once per session (shared with the week content tests)."""
+    return request.param, executed_lecture(request.param)
 
 
 @pytest.fixture(scope="module")
-def week1(workdir) -> Run:
+def week1(executed_lecture) -> Run:
     path = NOTEBOOK_DIR / CURRICULUM_FILES[1]
     if not path.exists():
         pytest.fail(f"{path.relative_to(ROOT)} is missing")
-    return execute(path, workdir)
+    return executed_lecture(path)
 
 
 def code_cells(notebook):
