@@ -83,6 +83,7 @@ def chunk_ids(course, assignment_id: str) -> list[tuple[str, bool]]:
 
 
 @pytest.mark.slow
+@pytest.mark.sandbox
 def test_a_changed_master_gets_its_own_entry_and_a_stale_or_damaged_one_is_recomputed(course):
     first = grade(course, W1)
     assert (first["score"], first["status"]) == ("20", "graded")
