@@ -55,7 +55,7 @@ def build_batch(root: Path, per_week: int, weeks: list[str]) -> dict[tuple[str, 
 
 
 def grade_with_mmlcalc(
-    submitted: Path, out: Path, weeks: list[str], jobs: int, cache: Path, isolation: str = "auto"
+    submitted: Path, out: Path, weeks: list[str], jobs: int, cache: Path, isolation: str = "sandbox"
 ) -> tuple[float, dict[tuple[str, str], float]]:
     """Run ``mmlcalc-grade`` once per week; ``(seconds, {(week, student): score})``."""
     scores, started = {}, time.perf_counter()
@@ -107,19 +107,22 @@ def learner_code_overhead(submitted: Path, weeks: list[str], cache: Path) -> tup
     """``(mean seconds per submission, mean seconds of learner code in it)`` with one worker."""
     from mmlcalc_grade.assignment import load_assignment
     from mmlcalc_grade.batch import SubmissionJob, reference_records, run_batch
-    from mmlcalc_grade.runner import RunSettings
+    from mmlcalc_grade.deadlines import Deadlines
+    from mmlcalc_grade.protocol import Limits
+    from mmlcalc_grade.session import GradingSession
 
-    settings, results = RunSettings(), []
-    for week in weeks:
-        (master,) = load_assignment(REPOSITORY / "source", week).notebooks[:1]
-        reference = reference_records(master, settings, str(cache), 120)
-        jobs = [
-            SubmissionJob(folder.name, week, master, reference,
-                          str(folder / week / master.name), str(folder / week))
-            for folder in sorted(submitted.iterdir())
-            if (folder / week / master.name).exists()
-        ]  # fmt: skip
-        results += run_batch(jobs, 1)
+    limits, deadlines, results = Limits(), Deadlines(notebook=120, cell=30), []
+    with GradingSession() as session:
+        for week in weeks:
+            (master,) = load_assignment(REPOSITORY / "source", week).notebooks[:1]
+            reference = reference_records(master, session, limits, deadlines, str(cache))
+            jobs = [
+                SubmissionJob(folder.name, week, master, reference,
+                              str(folder / week / master.name), str(folder / week))
+                for folder in sorted(submitted.iterdir())
+                if (folder / week / master.name).exists()
+            ]  # fmt: skip
+            results += run_batch(jobs, session, 1)
     return (
         statistics.mean(r.seconds for r in results),
         statistics.mean(r.code_seconds for r in results),

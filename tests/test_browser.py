@@ -49,12 +49,7 @@ OPEN_TIMEOUT_MS = 90_000
 RUN_ALL_TIMEOUT_MS = 180_000
 VALIDATE_TIMEOUT_MS = 180_000
 
-_MISSING = browser_harness.missing()
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(_MISSING is not None, reason=f"browser tests cannot run here: {_MISSING}"),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # skipped without Chromium: conftest.py
 
 STDERR_OUTPUT = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
 #: A control of an explorer: a direct child of the controls box (the explorer's second child).

@@ -31,6 +31,7 @@ import selectors
 import shutil
 import signal
 import socket
+import tempfile
 import threading
 import time
 import warnings
@@ -43,6 +44,7 @@ from course_harness import BEGIN_HIDDEN, END_HIDDEN, SOURCE, read_notebook, regi
 from grading_fixtures import W1, W1_NAME, Week1Outputs, page_text, read_csv, run_cli
 from hostile_submissions import (
     CASE_NAMES,
+    GRADER_SECRET_NAME,
     HONEST,
     SABOTAGE,
     HostileCase,
@@ -57,6 +59,8 @@ from hostile_submissions import (
 
 from mmlcalc_grade import compare
 from mmlcalc_grade.assignment import load_assignment
+
+pytestmark = pytest.mark.sandbox  # skipped without bubblewrap, except in CI: conftest.py
 
 LIMITS = ["--jobs", "2", "--timeout", "40", "--cell-timeout", "5", "--memory", "1024"]
 #: The longest the batch may take: the sleeping submission's 40 s, the rest beside it.
@@ -142,6 +146,31 @@ def earlier_grading(db: Path, students, points) -> None:
             gradebook.db.commit()
 
 
+def decoy_gradebooks(token: str) -> tuple[Path, Path]:
+    """Where other courses' gradebooks lie for gradebook_decoys: the host's temporary folder
+    (``tempfile.gettempdir()``, not pytest's folder) and the home folder."""
+    name = f"mmlcalc-decoy-{token}"
+    return (
+        Path(tempfile.gettempdir()) / name / "gradebook.db",
+        Path.home() / name / "gradebook.db",
+    )
+
+
+def plant_decoys(decoys, points) -> dict[str, str]:
+    """Real nbgrader gradebooks where gradebook_decoys scored 0; their digests."""
+    for decoy in decoys:
+        decoy.parent.mkdir(parents=True, exist_ok=True)
+        earlier_grading(decoy, ["gradebook_decoys"], points)
+    return file_digests(decoys)
+
+
+def file_digests(paths) -> dict[str, str]:
+    return {
+        str(path): hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else "missing"
+        for path in paths
+    }
+
+
 def digests(folder: Path) -> dict[str, str]:
     return {
         str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
@@ -213,6 +242,9 @@ class Batch(Week1Outputs):
     leftovers: list[str]
     new_big_files: set[str]
     points: dict[str, float] = field(default_factory=dict)
+    decoys_before: dict[str, str] = field(default_factory=dict)
+    decoys_after: dict[str, str] = field(default_factory=dict)
+    grader_secret: str = ""
 
 
 @pytest.fixture(scope="module")
@@ -239,22 +271,31 @@ def batch(tmp_path_factory, cache):
         port=listener.port,
         unix_name=f"mmlcalc-hostile-{token}",
         token=token,
+        decoys=decoy_gradebooks(token),
+        grader_pids=(os.getpid(), os.getppid()),  # the grader runs in this process (run_cli)
     )
+    # in the environment of the grader and its test processes; the attacks are never told it
+    grader_secret = f"GRADER-SECRET-{secrets.token_hex(12)}"
     try:
         copy_source_with_marker(targets.source, targets.source_marker)
         points = points_of_tests(week1_master())
         earlier_grading(targets.gradebook, ["write_gradebook", HONEST], points)
+        decoys_before = plant_decoys(targets.decoys, points)
         cases = {case.student: case for case in [*hostile_cases(targets), honest_case(targets)]}
         for case in cases.values():
             write_notebook(case.notebook, root / case.student / W1 / W1_NAME)
         source_before = digests(targets.source)
-        big_before = big_files("/tmp")
+        big_before = big_files("/tmp") | big_files("/dev/shm")
         started = time.monotonic()
-        status, stdout, stderr = run_cli(
-            W1, root, "--out", folder / "out", "--source", targets.source, "--cache", cache,
-            "--gradebook", f"sqlite:///{targets.gradebook}", "--isolation", "sandbox",
-            *LIMITS, "--quiet",
-        )  # fmt: skip
+        os.environ[GRADER_SECRET_NAME] = grader_secret
+        try:
+            status, stdout, stderr = run_cli(
+                W1, root, "--out", folder / "out", "--source", targets.source, "--cache", cache,
+                "--gradebook", f"sqlite:///{targets.gradebook}", "--isolation", "sandbox",
+                *LIMITS, "--quiet",
+            )  # fmt: skip
+        finally:
+            del os.environ[GRADER_SECRET_NAME]
         seconds = time.monotonic() - started
         time.sleep(0.5)  # a connection in flight when the batch ended is still counted
         yield Batch(
@@ -270,12 +311,17 @@ def batch(tmp_path_factory, cache):
             accepted=list(listener.accepted),
             survivors=processes_with(targets.sleep_argument),
             leftovers=leftover_files(targets),
-            new_big_files=big_files("/tmp") - big_before,
+            new_big_files=(big_files("/tmp") | big_files("/dev/shm")) - big_before,
             points=points,
+            decoys_before=decoys_before,
+            decoys_after=file_digests(targets.decoys),
+            grader_secret=grader_secret,
         )
     finally:
         listener.close()
         remove_leftovers(targets)
+        for decoy in targets.decoys:
+            shutil.rmtree(decoy.parent, ignore_errors=True)
 
 
 # --- every submission: status, score, lost test cells, message --------------------------------
@@ -430,42 +476,77 @@ def test_no_process_and_no_big_file_is_left_behind(batch):
     assert batch.new_big_files == set()
 
 
-# --- where the sandbox cannot run -------------------------------------------------------------
+# --- where the sandbox cannot run: fail closed ----------------------------------------------
 
 
 @pytest.mark.slow
-def test_without_bubblewrap_grading_goes_on_and_names_what_is_not_enforced(tmp_path, monkeypatch):
-    """No ``bwrap`` on PATH: ``auto`` grades in plain processes with a warning, and the
-    same scores as the sandbox; ``sandbox`` refuses with exit status 2; ``none`` warns."""
-    from grading_fixtures import correct, replace_in_answer
+def test_without_bubblewrap_nothing_is_graded_unless_the_instructor_opts_out(tmp_path, monkeypatch):
+    """No ``bwrap`` on PATH: the default (the sandbox) exits with status 2 before any learner's
+    code runs (a cell that would write a marker file never runs) and says how to get the
+    sandbox; ``--isolation none`` grades, the same scores as the sandbox, and says so in
+    its outputs (stderr, the report, grading.json)."""
+    from grading_fixtures import correct, replace_in_answer, with_cell
 
     master = week1_master()
-    good = correct(master)
-    wrong = replace_in_answer(good, "w1_central_difference", "/ (2 * h)", "/ h")
+    marker = tmp_path / "learner-code-ran"
+    good = with_cell(correct(master), f"open({str(marker)!r}, 'w').write('ran')")
+    wrong = replace_in_answer(correct(master), "w1_central_difference", "/ (2 * h)", "/ h")
     write_notebook(good, tmp_path / "in" / "alice.ipynb")
     write_notebook(wrong, tmp_path / "in" / "carol.ipynb")
     common = [W1, tmp_path / "in", "--cache", tmp_path / "cache", "--no-gradebook", *LIMITS]
 
-    status, _, err = run_cli(*common, "--out", tmp_path / "sandboxed", "--isolation", "sandbox")
+    status, _, err = run_cli(*common, "--out", tmp_path / "sandboxed")
     assert status == 0 and "WITHOUT a sandbox" not in err
+    assert not marker.exists()  # it ran, in the sandbox's own /tmp-less file system view
     sandboxed = read_csv(tmp_path / "sandboxed" / "grades.csv")
+    assert json.loads((tmp_path / "sandboxed" / "grading.json").read_text())["sandboxed"] is True
 
     empty = tmp_path / "no-bwrap"
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))
-    status, _, err = run_cli(*common, "--out", tmp_path / "refused", "--isolation", "sandbox")
-    assert status == 2
-    assert "bubblewrap (the bwrap command) is not installed" in err
-    assert "apt-get install bubblewrap" in err
-    assert not (tmp_path / "refused" / "grades.csv").exists()
+    for refused in ([], ["--isolation", "sandbox"]):
+        status, _, err = run_cli(*common, "--out", tmp_path / "refused", *refused)
+        assert status == 2, err
+        assert "bubblewrap (the bwrap command) is not installed" in err
+        assert "apt-get install bubblewrap" in err and "user namespaces" in err
+        assert not (tmp_path / "refused" / "grades.csv").exists()
+        assert not marker.exists(), "a learner's code ran although the sandbox could not start"
 
-    for mode in ("auto", "none"):
-        status, _, err = run_cli(*common, "--out", tmp_path / mode, "--isolation", mode)
-        assert status == 0, err
-        assert "WITHOUT a sandbox" in err
-        for unenforced in ("private file system", "no network", "limits on processes"):
-            assert unenforced in err, (mode, unenforced)
-        assert "WITHOUT a sandbox" in page_text(tmp_path / mode / "report.html")
-        assert read_csv(tmp_path / mode / "grades.csv") == sandboxed
+    status, _, err = run_cli(*common, "--out", tmp_path / "none", "--isolation", "none")
+    assert status == 0, err
+    assert marker.exists()  # the opt-out really runs learners' code as the instructor
+    assert "WITHOUT a sandbox" in err and "--isolation none" in err
+    for unenforced in ("private file system", "no network", "limits on processes"):
+        assert unenforced in err, unenforced
+    assert "WITHOUT a sandbox" in page_text(tmp_path / "none" / "report.html")
+    metadata = json.loads((tmp_path / "none" / "grading.json").read_text())
+    assert metadata["isolation"] == "none" and metadata["sandboxed"] is False
+    assert read_csv(tmp_path / "none" / "grades.csv") == sandboxed
     scores = {row["student_id"]: row["score"] for row in sandboxed}
     assert scores == {"alice": "20", "carol": "17"}
+
+
+def test_auto_is_gone_there_is_no_silent_fallback():
+    from mmlcalc_grade.session import Policy
+
+    with pytest.raises(ValueError, match="no automatic fallback"):
+        Policy(isolation="auto")
+    status, _, err = run_cli(W1, "nowhere", "--out", "nowhere", "--isolation", "auto")
+    assert status == 2 and "invalid choice: 'auto'" in err
+
+
+@pytest.mark.slow
+def test_check_says_what_is_enforced_and_fails_without_a_sandbox(monkeypatch, capsys):
+    from mmlcalc_grade.cli import main
+    from mmlcalc_grade.protections import NAMES
+
+    assert main(["--check"]) == 0
+    shown = capsys.readouterr().out
+    for name in NAMES:
+        assert f"{name}" in shown
+    assert "OFF" not in shown and "invisible to the notebook" in shown and "unreachable" in shown
+
+    monkeypatch.setenv("PATH", "/nonexistent")
+    assert main(["--check"]) == 1
+    shown = capsys.readouterr().out
+    assert shown.count("OFF") == len(NAMES) and "bwrap" in shown

@@ -18,8 +18,12 @@ from collections import namedtuple
 import numpy as np
 import pytest
 
-from mmlcalc_grade import remote
+from mmlcalc_grade import protocol, remote
+from mmlcalc_grade.deadlines import Deadlines
 from mmlcalc_grade.tester import free_names
+
+#: The time limits of the tests' side in these tests (a call's own limit comes from ``deadline``).
+DEADLINES = Deadlines(notebook=300, cell=30)
 
 
 class StopServing(BaseException):
@@ -31,7 +35,8 @@ class QueueTransport:
         self.inbox, self.outbox = inbox, outbox
 
     def send(self, message):
-        self.outbox.put(json.loads(json.dumps(message, allow_nan=True)))
+        data = message if isinstance(message, dict) else message.to_json()
+        self.outbox.put(json.loads(json.dumps(data, allow_nan=True)))
 
     def processed(self):
         pass
@@ -39,9 +44,10 @@ class QueueTransport:
     def receive(self, limit):
         timeout = None if limit is None else max(0.0, limit - time.monotonic())
         try:
-            return self.inbox.get(timeout=timeout)
+            data = self.inbox.get(timeout=timeout)
         except queue.Empty:
             return None
+        return data if data.get("m") == "stop" else protocol.parse(data)
 
 
 class Pair:
@@ -49,9 +55,9 @@ class Pair:
 
     def __init__(self, **exported):
         to_notebook, to_tests = queue.Queue(), queue.Queue()
-        self.tests = remote.Endpoint(QueueTransport(to_tests, to_notebook), "notebook", True)
+        self.tests = remote.TestSide(QueueTransport(to_tests, to_notebook), DEADLINES)
         self.notebook = remote.Endpoint(
-            QueueTransport(to_notebook, to_tests), "test process", False, self._stop
+            QueueTransport(to_notebook, to_tests), "test process", self._stop
         )
         self.handles = {name: self.notebook.export(value) for name, value in exported.items()}
         self.stopped = False
@@ -59,7 +65,7 @@ class Pair:
         self.thread.start()
 
     def _stop(self, message):
-        if message.get("m") == "stop":
+        if isinstance(message, dict) and message.get("m") == "stop":
             self.stopped = True
             raise StopServing
 
@@ -67,7 +73,7 @@ class Pair:
         with contextlib.suppress(StopServing):
             while not self.stopped:  # (a serve that caught StopServing returns here)
                 message = self.notebook.transport.receive(None)
-                if message.get("m") == "request":
+                if isinstance(message, protocol.Request):
                     self.notebook.serve(message)
                 else:
                     self._stop(message)
@@ -95,8 +101,8 @@ def pair():
 
 def crossed(value):
     """``value`` sent from the notebook's side and rebuilt on the tests' side."""
-    sender = remote.Endpoint(None, "test process", False)
-    receiver = remote.Endpoint(None, "notebook", True)
+    sender = remote.Endpoint(None, "test process")
+    receiver = remote.TestSide(None, DEADLINES)
     wire = json.loads(json.dumps(remote.encode(value, sender), allow_nan=True))
     return remote.decode(wire, receiver)
 
@@ -164,7 +170,7 @@ def test_subclasses_cross_as_their_base_type_and_objects_as_handles():
 )
 def test_what_is_not_data_is_refused(wire, why):
     with pytest.raises(remote.PeerLost, match=why):
-        remote.decode(wire, remote.Endpoint(None, "notebook", True))
+        remote.decode(wire, remote.TestSide(None, DEADLINES))
 
 
 def test_a_value_too_large_to_send_stays_where_it_is(pair, monkeypatch):
@@ -308,9 +314,11 @@ def test_a_call_the_tests_stopped_waiting_for_is_settled_before_the_next(pair):
 
 def test_a_call_carries_the_time_left_and_a_silent_notebook_is_lost(pair):
     p = pair(slow=lambda: time.sleep(1.0))
-    p.tests.deadline, p.tests.grace = time.monotonic() + 0.2, 0.1
-    with pytest.raises(remote.PeerLost, match="did not answer in time"):
+    p.tests.deadline = time.monotonic() + 0.2
+    p.tests.deadlines = Deadlines(notebook=300, cell=30, grace=0.1)
+    with pytest.raises(remote.PeerLost, match="did not answer in time") as lost:
         p("slow")()
+    assert lost.value.timed_out
 
 
 def test_the_notebook_may_call_the_tests_functions_but_not_look_inside_them(pair):
@@ -330,3 +338,37 @@ def test_the_notebook_may_call_the_tests_functions_but_not_look_inside_them(pair
         p("peeks")(hidden)
     with pytest.raises(remote.PeerLost, match="read a test's object"):
         p("asks")(hidden)
+
+
+def test_the_tests_side_never_imports_a_module_the_notebook_names():
+    """Decoding runs no import-time code in the trusted process: only modules already
+    imported there (of a trusted package) are rebuilt; any other name stays remote."""
+    import sys
+
+    tests_side = remote.TestSide(None, DEADLINES)
+    name = "mmlcalc.data"  # a trusted package's module with import side effects... if imported
+    was_imported = name in sys.modules
+    sys.modules.pop(name, None) if not was_imported else None
+    try:
+        value = remote.decode({"$": "module", "name": name}, tests_side)
+        assert isinstance(value, remote.RemoteObject) and name not in sys.modules
+        value = remote.decode({"$": "module", "name": "mmlcalc_grade.__main__"}, tests_side)
+        assert isinstance(value, remote.RemoteObject)  # not trusted, and never run
+        assert remote.decode({"$": "module", "name": "numpy"}, tests_side) is np
+    finally:
+        if was_imported:
+            import importlib
+
+            importlib.import_module(name)
+
+
+def test_a_module_with_import_side_effects_named_by_the_notebook_is_not_run(capsys, monkeypatch):
+    """``this`` prints the Zen of Python when first imported: trusted by name here, it still
+    must not be imported on the notebook's word."""
+    import sys
+
+    monkeypatch.setattr(remote, "TRUSTED_MODULES", (*remote.TRUSTED_MODULES, "this"))
+    monkeypatch.delitem(sys.modules, "this", raising=False)
+    value = remote.decode({"$": "module", "name": "this"}, remote.TestSide(None, DEADLINES))
+    assert isinstance(value, remote.RemoteObject)
+    assert "this" not in sys.modules and capsys.readouterr().out == ""

@@ -1,11 +1,12 @@
 """The work unit (:func:`grade_submission`) and the loop that runs many of them.
 
-``grade_submission(job) -> result`` is a plain function of plain, picklable data
-(:class:`SubmissionJob` in, :class:`SubmissionResult` out), so any executor can run
-it: :func:`run_batch` uses a ``concurrent.futures.ThreadPoolExecutor`` whose
-threads only supervise (each hands one job to a test process, reads its messages and
-enforces a wall-clock backstop); a distributed engine could call the same function
-on another machine that holds the files.
+``grade_submission(job, session) -> result`` takes and returns plain, picklable data
+(:class:`SubmissionJob` in, :class:`SubmissionResult` out); the
+:class:`~mmlcalc_grade.session.GradingSession` says where learners' code runs and
+keeps the warm processes. :func:`run_batch` uses a ``concurrent.futures.ThreadPoolExecutor``
+whose threads only supervise (each hands one job to a test process, reads its messages
+and enforces a wall-clock backstop); a distributed engine could call the same function
+on another machine with a session of its own.
 
 Each job takes two processes: the notebook's (:mod:`.runner`), forked by a worker
 server (:mod:`.zygote`) that has already imported NumPy, matplotlib (backend Agg)
@@ -30,10 +31,12 @@ from pathlib import Path
 
 import numpy as np
 
-from . import compare, pools
+from . import compare
 from .assignment import AssignmentError, MasterNotebook, build_program
 from .compare import TestResult
-from .runner import RunSettings
+from .deadlines import Deadlines
+from .protocol import EndKind, Limits, Reports
+from .session import GradingSession
 
 #: Largest notebook file read (bytes); bigger ones are "invalid-notebook".
 MAX_NOTEBOOK_BYTES = 50 * 2**20
@@ -52,8 +55,8 @@ class SubmissionJob:
     notebook_path: str | None  # None: nothing submitted for this notebook
     submission_dir: str | None = None  # folder whose files the worker gets a copy of
     notes: tuple[str, ...] = ()  # e.g. how the notebook was found (renamed, wrong folder)
-    settings: RunSettings = field(default_factory=RunSettings)
-    timeout: float = 300.0  # wall-clock limit of the whole submission, seconds
+    limits: Limits = field(default_factory=Limits)
+    deadlines: Deadlines = field(default_factory=lambda: Deadlines(notebook=300.0, cell=30.0))
 
 
 @dataclass(frozen=True)
@@ -148,24 +151,44 @@ def submission_files(job: SubmissionJob) -> list[tuple[str, bytes]]:
     return files
 
 
-def run_worker(program, settings: RunSettings, timeout: float, files=(), folder=None):
-    """Grade with ``program``: return ``(messages, ending, code_seconds)``.
+def run_worker(
+    session: GradingSession, program, limits: Limits, mode: str, deadlines: Deadlines,
+    files=(), folder=None,
+) -> Reports:  # fmt: skip
+    """Grade with ``program`` in the session's warm processes: what the test process reported.
 
     The notebook's cells run in a fresh notebook process, forked by a worker server
-    (usually sandboxed); the tests run in a test process that calls into it
-    (:mod:`mmlcalc_grade.tester`), with the master's ``folder``'s support files.
-    ``files`` (``(relative path, bytes)`` pairs) are written into the notebook
-    process's new working folder. ``ending`` is ``"done"``, ``"timeout"`` or
-    ``"crashed: <why>"``. The pool is the one ``settings.isolation`` selects
-    (:func:`mmlcalc_grade.pools.pool_for`).
+    (sandboxed unless the instructor said ``--isolation none``); the tests run in a
+    test process that calls into it (:mod:`mmlcalc_grade.tester`), with the master's
+    ``folder``'s support files. ``files`` (``(relative path, bytes)`` pairs) are written
+    into the notebook process's new working folder.
     """
-    if not settings.cpu_seconds:
-        settings = replace(settings, cpu_seconds=int(timeout) + 1)
-    pool = pools.pool_for(settings.isolation, settings.protected, settings.processes)
-    return pool.run(program, settings, list(files), timeout, folder)
+    if not limits.cpu_seconds:
+        limits = replace(limits, cpu_seconds=int(deadlines.notebook) + 1)
+    return session.run(program, limits, mode, list(files), deadlines, folder)
 
 
-def grade_submission(job: SubmissionJob) -> SubmissionResult:
+def _cell_notes(reports: Reports) -> list[str]:
+    return [
+        f"the cell {cell.label[:80]} stopped with {compare.error_text(cell.error)[:300]}"
+        for cell in reports.cells
+        if cell.error
+    ]
+
+
+def _not_run_notes(job: SubmissionJob, reports: Reports) -> tuple[str, str | None]:
+    """``(status, why the tests that did not run did not)`` from how the job ended."""
+    ending = reports.ending
+    if ending.kind is EndKind.DONE:
+        return "graded", None
+    if ending.kind is EndKind.TIMEOUT:
+        limit = job.deadlines.notebook
+        why = ending.why or f"the whole notebook ran longer than the limit of {limit:g} s"
+        return "timeout", why + " and was stopped"
+    return "crashed", ending.why
+
+
+def grade_submission(job: SubmissionJob, session: GradingSession) -> SubmissionResult:
     """Grade one learner notebook: the work unit of a batch (plain data in, plain data out)."""
     started = time.monotonic()
     if job.notebook_path is None:
@@ -183,38 +206,20 @@ def grade_submission(job: SubmissionJob) -> SubmissionResult:
         files = submission_files(job)
     except OSError as error:
         return _ungraded(job, "invalid-notebook", f"the submission cannot be read: {error}")
-    settings = replace(job.settings, mode="learner")
     folder = str(Path(job.master.path).parent)
-    messages, ending, code_seconds = run_worker(built.program, settings, job.timeout, files, folder)
-    notes = [*job.notes, *read_notes, *built.notes]
-    chunks = {}
-    for message in messages:
-        if message.get("m") == "cell" and isinstance(message.get("error"), dict):
-            error = message["error"]
-            notes.append(
-                f"the cell {str(message.get('label'))[:80]} stopped with "
-                f"{compare._error_text(error)[:300]}"
-            )
-        elif message.get("m") == "chunk" and isinstance(message.get("i"), int):
-            chunks.setdefault(message["i"], message)
+    reports = run_worker(
+        session, built.program, job.limits, "learner", job.deadlines, files, folder
+    )
+    notes = [*job.notes, *read_notes, *built.notes, *_cell_notes(reports)]
+    chunks = {i: {"records": c.records, "error": c.error} for i, c in reports.chunks.items()}
     tests = compare.grade_notebook(job.master, list(job.reference), chunks)
-    if ending == "done":
-        status = "graded"
-    elif ending.startswith("timeout"):
-        status = "timeout"
-        why = ending.removeprefix("timeout: ") if ending != "timeout" else ""
-        notes.append(
-            (why or f"the whole notebook ran longer than the limit of {job.timeout:g} s")
-            + " and was stopped; tests that had not run score 0"
-        )
-    else:
-        status = "crashed"
-        notes.append(ending.removeprefix("crashed: ") + "; tests that had not run score 0")
-    if status != "graded":
-        why = "not run: " + notes[-1].split(";")[0]
+    status, why = _not_run_notes(job, reports)
+    if why is not None:
+        notes.append(why + "; tests that had not run score 0")
         first = next((t.grade_id for t in tests if t.status == "not-run"), None) if chunks else None
+        while_this = {first: " while this test ran"}
         tests = [
-            replace(test, message=why + (" while this test ran" if test.grade_id == first else ""))
+            replace(test, message=f"not run: {why}{while_this.get(test.grade_id, '')}")
             if test.status == "not-run"
             else test
             for test in tests
@@ -229,7 +234,7 @@ def grade_submission(job: SubmissionJob) -> SubmissionResult:
         tuple(tests),
         tuple(notes),
         seconds=time.monotonic() - started,
-        code_seconds=code_seconds,
+        code_seconds=reports.code_seconds,
     )
 
 
@@ -258,7 +263,7 @@ def reference_inputs(master: MasterNotebook) -> list[Path]:
     return [*support, *code]
 
 
-def _reference_key(master: MasterNotebook, settings: RunSettings) -> str:
+def _reference_key(master: MasterNotebook, settings: Limits) -> str:
     """The cache key of ``master``'s reference values: everything that shapes them.
 
     The bytes and names of :func:`reference_inputs`, the seed, and the versions of the
@@ -310,7 +315,11 @@ def cached_reference(cache: Path, master: MasterNotebook) -> tuple | None:
 
 
 def reference_records(
-    master: MasterNotebook, settings: RunSettings, cache_dir: str | None, timeout: float
+    master: MasterNotebook,
+    session: GradingSession,
+    settings: Limits,
+    deadlines: Deadlines,
+    cache_dir: str | None,
 ) -> tuple:
     """The reference's chunk messages for ``master``: run the master in a clean worker (cached).
 
@@ -327,30 +336,31 @@ def reference_records(
         for item in sorted(Path(master.path).parent.iterdir())
         if item.is_file()
     ]
-    settings = replace(settings, mode="reference")
     folder = str(Path(master.path).parent)
-    messages, ending, _ = run_worker(master.reference_program(), settings, timeout, files, folder)
+    reports = run_worker(
+        session, master.reference_program(), settings, "reference", deadlines, files, folder
+    )
     where = f"the reference solution {master.path}"
-    if ending != "done":
-        raise AssignmentError(f"{where} did not finish: {ending}")
-    for message in messages:
-        if message.get("m") in ("cell", "setup") and message.get("error"):
-            error = message["error"]
-            place = "" if message["m"] == "cell" else " (run with the tests)"
+    if reports.ending.kind is not EndKind.DONE:
+        raise AssignmentError(f"{where} did not finish: {reports.ending.describe()}")
+    for label, error, place in [
+        *((cell.label, cell.error, "") for cell in reports.cells),
+        *((setup.label, setup.error, " (run with the tests)") for setup in reports.setup),
+    ]:
+        if error:
             raise AssignmentError(
-                f"{where}: the cell {message.get('label')}{place} raised "
+                f"{where}: the cell {label}{place} raised "
                 f"{error.get('type')}: {error.get('message')}"
             )
-    chunks = [m for m in messages if m.get("m") == "chunk"]
+    chunks = [reports.chunks[i] for i in sorted(reports.chunks)]
     for chunk, message in zip(master.chunks(), chunks, strict=True):
-        if message.get("error"):
-            error = message["error"]
+        if message.error:
             raise AssignmentError(
                 f"{where} fails its own test {chunk.grade_id}"
                 f"{' (hidden part)' if chunk.hidden else ''}: "
-                f"{error.get('type')}: {error.get('message')}"
+                f"{message.error.get('type')}: {message.error.get('message')}"
             )
-    records = tuple({"records": m["records"], "error": None} for m in chunks)
+    records = tuple({"records": m.records, "error": None} for m in chunks)
     if cache is not None:
         entries = [
             {"grade_id": chunk.grade_id, "hidden": chunk.hidden, **record}
@@ -369,6 +379,7 @@ def reference_records(
 
 def run_batch(
     jobs: Iterable[SubmissionJob],
+    session: GradingSession,
     n_jobs: int,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[SubmissionResult]:
@@ -376,7 +387,7 @@ def run_batch(
     jobs = list(jobs)
     results = []
     with ThreadPoolExecutor(max_workers=max(1, n_jobs)) as executor:
-        futures = [executor.submit(grade_submission, job) for job in jobs]
+        futures = [executor.submit(grade_submission, job, session) for job in jobs]
         for done, future in enumerate(as_completed(futures), start=1):
             results.append(future.result())
             if progress is not None:

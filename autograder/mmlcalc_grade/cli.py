@@ -1,29 +1,41 @@
 """``mmlcalc-grade ASSIGNMENT SUBMISSIONS --out DIR``: grade a whole class in one command.
 
+The command is three steps: :func:`prepare` (read the masters and the submissions,
+decide where learners' code runs, run the references), :func:`grade` (every
+submission, in parallel, in a :class:`~mmlcalc_grade.session.GradingSession`) and
+:func:`publish` (CSV files, feedback, the report, the gradebook).
+
 Exit status: 0 when the batch was graded (whatever the learners' results); 2 when
 the grader cannot run (unknown assignment, unreadable master or submissions, a
-reference solution that fails its own tests); 3 when the batch was graded and the
-CSV files written but the gradebook could not be updated.
+reference solution that fails its own tests, no working sandbox and no explicit
+``--isolation none``); 3 when the batch was graded and the CSV files written but the
+gradebook could not be updated. ``--check`` prints what this machine enforces.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import sys
 import tempfile
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import mmlcalc
 
-from . import pools, sandbox
-from .assignment import AssignmentError, load_assignment
-from .batch import SubmissionJob, reference_records, run_batch
+from . import protections
+from .assignment import Assignment, AssignmentError, load_assignment
+from .batch import SubmissionJob, SubmissionResult, reference_records, run_batch
+from .deadlines import Deadlines
 from .outputs import summarise, write_csvs, write_feedback, write_gradebook, write_report
-from .runner import RunSettings
+from .protocol import Limits
+from .sandbox import SandboxUnavailable
+from .session import ISOLATION_MODES, GradingSession, Policy
 from .submissions import SubmissionsError, extract_zip, find_submissions
 
 EXIT_GRADER_CANNOT_RUN = 2
@@ -77,14 +89,21 @@ def parser() -> argparse.ArgumentParser:
         description="Grade every submission of an assignment against the reference solutions, "
         "in parallel, with each notebook in a process of its own.",
     )
-    p.add_argument("assignment", help="assignment id, e.g. week1 (a folder of the source folder)")
+    p.add_argument(
+        "assignment", nargs="?", help="assignment id, e.g. week1 (a folder of the source folder)"
+    )
     p.add_argument(
         "submissions",
+        nargs="?",
         help="nbgrader's submitted/ (<student>/<assignment>/<notebook>.ipynb), a folder of "
         "<student>.ipynb files, or a .zip of either",
     )
+    p.add_argument("--out", help="where grades.csv, results.csv, feedback/ and report.html go")
     p.add_argument(
-        "--out", required=True, help="where grades.csv, results.csv, feedback/ and report.html go"
+        "--check",
+        action="store_true",
+        help="print which protections this machine enforces when grading (each on or off, "
+        "with the reason) and exit: 0 if all are on, 1 if any is off",
     )
     p.add_argument(
         "--jobs",
@@ -124,11 +143,12 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--isolation",
-        choices=("auto", "sandbox", "none"),
-        default="auto",
-        help="where learners' code runs: 'sandbox' (bubblewrap; stop if it cannot start), "
-        "'none' (plain processes), 'auto' (the sandbox if it works here, else a warning; "
-        "the default)",
+        choices=ISOLATION_MODES,
+        default="sandbox",
+        help="where learners' code runs: 'sandbox' (bubblewrap, the default: without a working "
+        "sandbox nothing is graded and the command exits with status 2) or 'none' (plain "
+        "processes as your own user, with your files and network in reach: only for code "
+        "you trust; the outputs say the batch was not sandboxed)",
     )
     p.add_argument(
         "--disk",
@@ -180,117 +200,179 @@ def fail(message: str) -> int:
     return EXIT_GRADER_CANNOT_RUN
 
 
-def _decide_and_prestart(isolation, protected, processes: int, jobs: int) -> pools.Decision:
-    """Sandbox or not (the warning is printed by the caller); then start ``jobs`` test processes."""
-    decision = pools.resolve(isolation, protected, processes, warn=False)
-    pools.prestart(isolation, protected, processes, jobs)
-    return decision
+class CannotGrade(Exception):
+    """The grader cannot run (the message says why): exit status 2, nothing graded."""
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+@dataclass
+class Prepared:
+    """Everything :func:`grade` needs: the jobs, and what :func:`publish` reports about them."""
+
+    assignment: Assignment
+    jobs: list[SubmissionJob]
+    out: Path
+    db_url: str | None
+    course: str
+    notes: list[str] = field(default_factory=list)
+    metadata: dict = field(default_factory=dict)
+
+
+def prepare(args, session: GradingSession, unpacked: Path) -> Prepared:
+    """Read the masters and the submissions, decide where learners' code runs, run the references.
+
+    The sandbox decision (which starts the first sandboxed worker) and the start of
+    ``--jobs`` test processes happen in the background while the masters are read.
+    Raises :class:`CannotGrade`; no learner's code has run when it does.
+    """
     source = Path(args.source) if args.source else default_source()
-    submissions = Path(args.submissions)
-    out = Path(args.out)
+    submissions, out = Path(args.submissions), Path(args.out)
     cache = None if args.no_cache else str(Path(args.cache) if args.cache else default_cache())
-    db_url = None if args.no_gradebook else (args.gradebook or default_gradebook(Path.cwd()))
-    deciding, protected = None, None
+    deciding = None
     if (source / args.assignment).is_dir() and submissions.exists():
-        # deciding sandbox or not starts a sandbox, and the test processes take a second
-        # to start: do both while the masters are read (nbformat alone takes a second)
-        protected = protected_paths(source, submissions, out, cache, db_url)
-        deciding = ThreadPoolExecutor(max_workers=1)
-        decision_of = deciding.submit(
-            _decide_and_prestart, args.isolation, protected, args.processes, args.jobs
-        )
-        deciding.shutdown(wait=False)
+        deciding = _in_background(session.prestart, args.jobs)
     try:
         assignment = load_assignment(source, args.assignment)
     except AssignmentError as error:
-        return fail(str(error))
+        raise CannotGrade(str(error)) from None
     if not submissions.exists():
-        return fail(f"no submissions at {submissions}")
-    settings = RunSettings(
-        cell_timeout=args.cell_timeout,
-        memory_mb=args.memory,
-        disk_mb=args.disk,
-        processes=args.processes,
-        isolation=args.isolation,
-        protected=protected or protected_paths(source, submissions, out, cache, db_url),
-    )
+        raise CannotGrade(f"no submissions at {submissions}")
     try:
         if deciding is not None:
-            decision = decision_of.result()
-        else:
-            decision = _decide_and_prestart(
-                settings.isolation, settings.protected, settings.processes, args.jobs
-            )
-    except sandbox.SandboxUnavailable as error:
-        return fail(f"{error}. {sandbox.HOW_TO_SANDBOX}")
-    report_notes = []
-    if decision.warning:
-        print(f"mmlcalc-grade: warning: {decision.warning}", file=sys.stderr)
-        report_notes.append("Warning: " + decision.warning)
-    with tempfile.TemporaryDirectory(prefix="mmlcalc-submissions-") as unpacked:
-        try:
-            root = submissions
-            if submissions.is_file():
-                if submissions.suffix.lower() != ".zip":
-                    return fail(f"{submissions} is neither a folder nor a .zip file")
-                root = extract_zip(submissions, Path(unpacked))
-            names = [master.name for master in assignment.notebooks]
-            others = [
-                p.name for p in source.iterdir() if p.is_dir() and p != Path(assignment.folder)
-            ]
-            found = find_submissions(root, assignment.assignment_id, names, others)
-        except (SubmissionsError, OSError) as error:
-            return fail(str(error))
-        try:
-            references = {
-                master.name: reference_records(master, settings, cache, args.timeout)
-                for master in assignment.notebooks
-            }
-        except AssignmentError as error:
-            return fail(str(error))
-        jobs = [
-            SubmissionJob(
-                student_id=submission.student_id,
-                assignment_id=assignment.assignment_id,
-                master=master,
-                reference=references[master.name],
-                notebook_path=submission.notebooks[master.name].path,
-                submission_dir=submission.notebooks[master.name].folder,
-                notes=tuple(submission.notebooks[master.name].notes),
-                settings=settings,
-                timeout=args.timeout,
-            )
-            for submission in found
+            deciding.result()
+        session.prestart(args.jobs)
+    except SandboxUnavailable as error:
+        raise CannotGrade(str(error)) from None
+    notes = [f"Warning: {session.unsandboxed_note}"] if session.unsandboxed_note else []
+    root = submissions
+    try:
+        if submissions.is_file():
+            if submissions.suffix.lower() != ".zip":
+                raise CannotGrade(f"{submissions} is neither a folder nor a .zip file")
+            root = extract_zip(submissions, unpacked)
+        names = [master.name for master in assignment.notebooks]
+        others = [p.name for p in source.iterdir() if p.is_dir() and p != Path(assignment.folder)]
+        found = find_submissions(root, assignment.assignment_id, names, others)
+    except (SubmissionsError, OSError) as error:
+        raise CannotGrade(str(error)) from None
+    limits = Limits(memory_mb=args.memory, disk_mb=args.disk, processes=args.processes)
+    deadlines = Deadlines(notebook=args.timeout, cell=args.cell_timeout)
+    try:
+        references = {
+            master.name: reference_records(master, session, limits, deadlines, cache)
             for master in assignment.notebooks
-        ]
-        started = time.monotonic()
-        progress = Progress(sys.stderr.isatty() and not args.quiet)
-        results = run_batch(jobs, args.jobs, progress)
+        }
+    except AssignmentError as error:
+        raise CannotGrade(str(error)) from None
+    jobs = [
+        SubmissionJob(
+            student_id=submission.student_id,
+            assignment_id=assignment.assignment_id,
+            master=master,
+            reference=references[master.name],
+            notebook_path=submission.notebooks[master.name].path,
+            submission_dir=submission.notebooks[master.name].folder,
+            notes=tuple(submission.notebooks[master.name].notes),
+            limits=limits,
+            deadlines=deadlines,
+        )
+        for submission in found
+        for master in assignment.notebooks
+    ]
+    db_url = None if args.no_gradebook else (args.gradebook or default_gradebook(Path.cwd()))
+    metadata = {
+        "assignment": assignment.assignment_id,
+        "isolation": session.policy.isolation,
+        "sandboxed": session.sandboxed,
+        "timeout": args.timeout,
+        "cell_timeout": args.cell_timeout,
+        "memory_mb": args.memory,
+        "graded_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "mmlcalc": mmlcalc.__version__,
+    }
+    return Prepared(assignment, jobs, out, db_url, args.course, notes, metadata)
+
+
+def _in_background(function, *args) -> Future:
+    """Run ``function(*args)`` in a thread; the future gives its result or raises its error."""
+    future: Future = Future()
+
+    def run():
+        try:
+            future.set_result(function(*args))
+        except BaseException as error:  # handed to whoever waits for the result
+            future.set_exception(error)
+
+    threading.Thread(target=run, daemon=True).start()
+    return future
+
+
+def grade(prepared: Prepared, session: GradingSession, jobs: int, quiet: bool):
+    """Grade every submission (``jobs`` at a time): the results, sorted."""
+    progress = Progress(sys.stderr.isatty() and not quiet)
+    return run_batch(prepared.jobs, session, jobs, progress)
+
+
+def publish(prepared: Prepared, results: list[SubmissionResult]) -> int:
+    """Write grades.csv, results.csv, grading.json, feedback, the gradebook and the report."""
+    out, assignment, notes = prepared.out, prepared.assignment, list(prepared.notes)
     grades = summarise(results, assignment)
     write_csvs(out, grades)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "grading.json").write_text(json.dumps(prepared.metadata, indent=2) + "\n")
     write_feedback(out, grades)
     status = 0
-    if db_url:
+    if prepared.db_url:
         try:
-            write_gradebook(db_url, args.course, assignment, grades)
-            report_notes.append(f"Scores written to the gradebook {db_url}.")
+            write_gradebook(prepared.db_url, prepared.course, assignment, grades)
+            notes.append(f"Scores written to the gradebook {prepared.db_url}.")
         except Exception as error:  # the CSV files are written already: report and go on
-            message = f"the gradebook {db_url} was not updated: {type(error).__name__}: {error}"
-            print(f"mmlcalc-grade: warning: {message}", file=sys.stderr)
-            report_notes.append(
-                "Warning: " + message + " (grades.csv and results.csv are complete)."
+            message = (
+                f"the gradebook {prepared.db_url} was not updated: {type(error).__name__}: {error}"
             )
+            print(f"mmlcalc-grade: warning: {message}", file=sys.stderr)
+            notes.append("Warning: " + message + " (grades.csv and results.csv are complete).")
             status = EXIT_GRADEBOOK_FAILED
-    write_report(out, assignment, grades, report_notes)
+    write_report(out, assignment, grades, notes)
     graded = sum(grade.status == "graded" for grade in grades)
     print(
         f"{assignment.assignment_id}: {len(grades)} students, {graded} graded completely, "
-        f"{len(grades) - graded} not (see {out / 'report.html'}); "
-        f"{time.monotonic() - started:.1f} s with {args.jobs} jobs"
+        f"{len(grades) - graded} not (see {out / 'report.html'})",
+        end="",
+    )
+    return status
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = parser()
+    args = p.parse_args(argv)
+    if args.check:
+        return protections.print_check(args)
+    if not (args.assignment and args.submissions and args.out):
+        p.error("the following arguments are required: assignment, submissions, --out")
+    source = Path(args.source) if args.source else default_source()
+    cache = None if args.no_cache else str(Path(args.cache) if args.cache else default_cache())
+    db_url = None if args.no_gradebook else (args.gradebook or default_gradebook(Path.cwd()))
+    policy = Policy(
+        isolation=args.isolation,
+        protected=protected_paths(source, args.submissions, args.out, cache, db_url),
+        processes=args.processes,
+    )
+    started = time.monotonic()
+    with (
+        GradingSession(policy) as session,
+        tempfile.TemporaryDirectory(prefix="mmlcalc-submissions-") as unpacked,
+    ):
+        if session.unsandboxed_note:
+            print(f"mmlcalc-grade: warning: {session.unsandboxed_note}", file=sys.stderr)
+        try:
+            prepared = prepare(args, session, Path(unpacked))
+        except CannotGrade as error:
+            return fail(str(error))
+        results = grade(prepared, session, args.jobs, args.quiet)
+    status = publish(prepared, results)
+    print(
+        f"; {time.monotonic() - started:.1f} s with {args.jobs} jobs"
+        + ("" if session.sandboxed else "; NOT sandboxed (--isolation none)")
     )
     return status
 

@@ -1,7 +1,7 @@
 """The grader-side comparison: learner records against reference records.
 
 Runs in the grader's process, which never runs learner code: the learner's values
-arrive as plain data (see :func:`mmlcalc_grade.runner.to_plain`), are rebuilt as
+arrive as plain data (see :func:`mmlcalc_grade.tester.to_plain`), are rebuilt as
 numbers, arrays, text or an opaque stand-in, and are compared with the REAL
 helpers of :mod:`mmlcalc.checks`, using the expected value, tolerances and known
 mistakes recorded when the reference solution ran.
@@ -124,10 +124,7 @@ def compare_record(ref: dict, got: dict) -> str | None:
         elif kind == "own_work":
             called = got.get("called")
             if called:
-                return (
-                    f"{ref.get('name')} calls {str(called)[:200]}: this task asks you to write "
-                    "the formula yourself."
-                )
+                return checks.not_own_work(str(ref.get("name")), str(called)[:200]).message
         elif kind == "expect":
             if got.get("ok") is not True:
                 return str(got.get("message") or "a check of this test failed")[:2000]
@@ -138,12 +135,12 @@ def compare_record(ref: dict, got: dict) -> str | None:
     return None
 
 
-def _likely_mistake(message: str) -> str:
-    match = re.search(r"Likely mistake: (.*)$", message, re.S)
-    return f" Likely mistake: {match.group(1).strip()}" if match else ""
+def _as_hidden(message: str) -> str:
+    """A hidden test's failure as stock nbgrader shows it (``checks.hidden_tests``)."""
+    return message if message.startswith(checks.HIDDEN) else checks.HIDDEN + message
 
 
-def _error_text(error: dict) -> str:
+def error_text(error: dict) -> str:
     kind = str(error.get("type", "Error"))
     message = str(error.get("message", "")).strip()
     if kind == "NotImplementedError" and not message:
@@ -164,28 +161,35 @@ def grade_chunk(grade_id: str, hidden: bool, ref: dict, got: dict | None) -> tup
         return "not-run", f"{part} did not run (the notebook's process ended before it)"
     ref_records = ref.get("records") or []
     got_records = got.get("records") if isinstance(got.get("records"), list) else []
+    shown = _as_hidden if hidden else str
     for k, (r, g) in enumerate(zip(ref_records, got_records, strict=False), start=1):
         if not isinstance(g, dict) or g.get("kind") != r.get("kind"):
-            return "failed", (
+            if isinstance(g, dict) and g.get("kind") == "expect" and g.get("ok") is not True:
+                # a check the reference never made, such as the test's own
+                # `if len(path) != len(expected): expect(False, ...)`: its sentence, as stock
+                return "failed", shown(str(g.get("message") or "a check of this test failed"))
+            return "failed", shown(
                 f"{part} (check {k} of {grade_id}) did not run the checks in the expected order"
             )
-        message = compare_record(r, g)
+        if hidden:
+            with checks.hidden_tests():  # without the expected value, as stock says it
+                message = compare_record(r, g)
+        else:
+            message = compare_record(r, g)
         if message is not None:
-            if hidden:
-                return "failed", (
-                    f"a hidden test (check {k} of {grade_id}) failed.{_likely_mistake(message)}"
-                )
-            return "failed", message
+            return "failed", shown(message)
     error = got.get("error") if isinstance(got.get("error"), dict) else None
     k = len(got_records) + 1
     if error is not None and (
         error.get("type") != "CheckFailed" or len(got_records) < len(ref_records)
     ):
         status = "timeout" if error.get("type") == "Timeout" else "error"
+        if hidden and error.get("type") == "CheckFailed":
+            return status, _as_hidden(str(error.get("message", "")))
         if hidden:
-            shown = dict(error, message="") if error.get("type") == "CheckFailed" else error
-            return status, f"a hidden test (check {k} of {grade_id}) stopped: {_error_text(shown)}"
-        return status, f"the visible test of {grade_id} stopped: {_error_text(error)}"
+            shown = error
+            return status, f"a hidden test (check {k} of {grade_id}) stopped: {error_text(shown)}"
+        return status, f"the visible test of {grade_id} stopped: {error_text(error)}"
     if len(got_records) != len(ref_records):
         return "failed", (
             f"{part} (check {min(k, len(ref_records) + 1)} of {grade_id}) ran "

@@ -15,6 +15,9 @@ import struct
 import time
 
 HEADER = struct.Struct(">I")
+#: Largest frame a notebook's process (or the worker server's child) reads: a job with its
+#: files, or a test's request with its arguments, bytes.
+MAX_REQUEST_BYTES = 256 * 2**20
 
 
 class FrameError(Exception):

@@ -31,10 +31,14 @@ import importlib
 import math
 import re
 import signal
+import sys
 import time
 import types
 
 import numpy as np
+
+from . import protocol
+from .deadlines import Deadlines
 
 #: Most numbers one message may carry (arrays, lists): past it, an error from the tests'
 #: side; from the notebook's side a big array crosses as a handle instead.
@@ -77,9 +81,10 @@ class CallTimeout(BaseException):
 class PeerLost(BaseException):
     """The other side stopped answering, or sent something that is not a message."""
 
-    def __init__(self, why: str, end: dict | None = None):
+    def __init__(self, why: str, end: protocol.JobEnd | None = None, timed_out: bool = False):
         super().__init__(why)
-        self.end = end
+        self.end = end  # the worker server's end of the job, when that is what happened
+        self.timed_out = timed_out  # the other side did not answer within a call's limit
 
 
 class Unsendable(Exception):
@@ -350,30 +355,32 @@ def remote_object(endpoint, data: dict) -> RemoteObject:
 class Endpoint:
     """One side: its exported objects, and requests to the other side.
 
-    ``transport`` has ``send(message)``, ``receive(wait_until) -> message`` (a dict, or
-    None at ``wait_until``; raising :class:`PeerLost` when the other side is gone; the
-    same message again until ``processed()`` is called). ``on_other(message)`` is
-    given every message that is neither a request nor a reply (the notebook's cell
-    reports). ``watch_call(modules, function, args, kwargs)`` runs a watched call
-    (only the notebook's side has one).
+    ``transport`` has ``send(message)`` (a :mod:`.protocol` message), ``receive(limit)``
+    (the next message, or None at the monotonic time ``limit``; raising
+    :class:`PeerLost` when the other side is gone; the same message again until
+    ``processed()`` is called). ``on_other(message)`` is given every message that is
+    neither a request nor a reply (the notebook's cell reports).
+
+    The two sides differ where trust differs: :class:`TestSide` (the trusted test
+    process) bounds every call by the time its test has left and lets the notebook
+    only *call* the tests' objects; the notebook's side (``runner``) serves requests
+    under the limit each carries and watches calls for ``expect_own_work``.
     """
 
-    def __init__(self, transport, peer: str, trusted_side: bool, on_other=None):
+    #: True on the test process's side: arrays always cross as data, modules are looked up
+    #: among those already imported, and the other side may only call our objects.
+    trusted_side = False
+
+    def __init__(self, transport, peer: str, on_other=None):
         self.transport = transport
         self.peer = peer  # "notebook" or "test process": for messages
-        self.trusted_side = trusted_side
         self.on_other = on_other or (lambda message: None)
         self.exports: list = []
         self.exported_ids: dict[int, int] = {}
         self.next_id = 0
-        self.abandoned: dict[int, float] = {}  # calls we stopped waiting for: their time limit
-        self.replied = 0  # the last request whose reply came
         self.raised: dict[int, BaseException] = {}  # our exceptions, by token
         self.watch: tuple[str, ...] | None = None  # modules watched by expect_own_work
         self.called: str | None = None  # the first call into them found
-        self.deadline: float | None = None  # monotonic time the current test must end by
-        self.grace = 2.0  # seconds past a call's limit before the other side counts as lost
-        self.watch_call = None
 
     # objects
     def export(self, value) -> dict:
@@ -396,57 +403,37 @@ class Endpoint:
         return self.exports[handle]
 
     def module(self, name: str):
-        if not self.trusted_side or name.split(".")[0] in TRUSTED_MODULES:
-            with contextlib.suppress(Exception):
-                return importlib.import_module(name)
+        """A module the other side named: imported here (the notebook's side)."""
+        with contextlib.suppress(Exception):
+            return importlib.import_module(name)
         return RemoteObject(self, {"id": -1, "name": name, "type": "module"})
 
     # requests
+    def call_limit(self) -> float | None:
+        """The time limit sent with a request (None: the other side sets none)."""
+        return None
+
     def request(self, op: str, target, args, kwargs):
         """Send one request about ``target`` (a :class:`RemoteObject`) and wait for its reply."""
-        if self.trusted_side:  # (the notebook's side ignores late replies by their number)
-            self._settle()
         self.next_id += 1
         number = self.next_id
-        timeout = None
-        if self.trusted_side and self.deadline is not None:
-            timeout = max(0.01, self.deadline - time.monotonic())
-            alarm = signal.getitimer(signal.ITIMER_REAL)[0]
-            if alarm:  # the test's own alarm (a time budget): the notebook stops just after it
-                timeout = min(timeout, alarm + 0.25)
-        message = {
-            "m": "request",
-            "op": op,
-            "id": number,
-            "target": target._id,
-            "args": [encode(a, self) for a in args],
-            "kwargs": {str(k): encode(v, self) for k, v in kwargs.items()},
-            "timeout": timeout,
-            "watch": list(self.watch) if self.watch else None,
-        }
+        timeout = self.call_limit()
+        message = protocol.Request(
+            op=op,
+            id=number,
+            target=target._id,
+            args=[encode(a, self) for a in args],
+            kwargs={str(k): encode(v, self) for k, v in kwargs.items()},
+            timeout=timeout,
+            watch=list(self.watch) if self.watch else None,
+        )
         self.transport.send(message)
-        limit = None if timeout is None else time.monotonic() + timeout + self.grace
-        try:
-            reply = self._wait(number, limit)
-        except PeerLost:
-            raise
-        except BaseException:  # our own alarm while waiting: the reply comes later
-            if self.trusted_side and self.replied != number:
-                self.abandoned[number] = limit if limit is not None else time.monotonic() + 60.0
-            raise
-        return self._result(reply, args)
+        return self._result(self.wait_for(number, timeout), args)
 
-    def _settle(self) -> None:
-        """Wait until calls we stopped waiting for have ended on the notebook's side.
+    def wait_for(self, number: int, timeout: float | None) -> protocol.Reply:
+        return self._wait(number, None)
 
-        The notebook's process does one thing at a time: a new call sent while it still
-        runs the old one would be served inside it, under the old one's time limit.
-        """
-        while self.abandoned:
-            number = min(self.abandoned)
-            self._wait(number, self.abandoned[number])
-
-    def _wait(self, number: int, limit: float | None) -> dict:
+    def _wait(self, number: int, limit: float | None) -> protocol.Reply:
         """The reply to request ``number``, serving the other side's requests meanwhile.
 
         A time limit may strike (as an exception) between any two steps here. The
@@ -458,15 +445,13 @@ class Endpoint:
         while True:
             message = self.transport.receive(limit)
             if message is None:
-                raise PeerLost(f"the {self.peer} did not answer in time")
-            kind = message.get("m")
-            if kind == "reply":
-                self.abandoned.pop(message.get("id"), None)
-                if message.get("id") == number:
-                    self.replied = number
+                raise PeerLost(f"the {self.peer} did not answer in time", timed_out=True)
+            if isinstance(message, protocol.Reply):
+                self.replied(message.id)
+                if message.id == number:
                     self.transport.processed()
                     return message
-            elif kind == "request":
+            elif isinstance(message, protocol.Request):
                 self.transport.processed()  # before serving: serving waits in turn
                 self.serve(message)
                 continue
@@ -474,20 +459,21 @@ class Endpoint:
                 self.on_other(message)
             self.transport.processed()
 
-    def _result(self, reply: dict, args):
-        if self.watch and isinstance(reply.get("called"), str) and self.called is None:
-            self.called = reply["called"][:200]
-        changed = reply.get("changed")
-        if isinstance(changed, dict):
-            for index, data in changed.items():
+    def replied(self, number: int) -> None:
+        """A reply to request ``number`` came (the test side forgets it as abandoned)."""
+
+    def _result(self, reply: protocol.Reply, args):
+        if self.watch and isinstance(reply.called, str) and self.called is None:
+            self.called = reply.called
+        if isinstance(reply.changed, dict):
+            for index, data in reply.changed.items():
                 with contextlib.suppress(ValueError, IndexError):
                     write_back(args[int(index)], decode(data, self))
-        error = reply.get("error")
-        if isinstance(error, dict):
-            raise self.rebuild(error)
-        if "value" not in reply:
+        if reply.error is not protocol.ABSENT:
+            raise self.rebuild(reply.error)
+        if reply.value is protocol.ABSENT:
             raise PeerLost("a reply without a value")
-        return decode(reply["value"], self)
+        return decode(reply.value, self)
 
     def rebuild(self, error: dict) -> BaseException:
         """The exception that ``error`` (sent by the other side) describes."""
@@ -512,13 +498,9 @@ class Endpoint:
         self.next_id += 1
         token = self.next_id
         self.raised[token] = error
-        try:
-            text = str(error).strip().splitlines()[0] if str(error).strip() else ""
-        except BaseException:
-            text = ""
         record = {
             "type": type(error).__name__[:100],
-            "message": text[:MAX_MESSAGE],
+            "message": first_line(error, MAX_MESSAGE),
             "stop": not isinstance(error, Exception),
         }
         theirs = getattr(error, "_mmlcalc_token", None)
@@ -529,37 +511,31 @@ class Endpoint:
         return record
 
     # serving the other side's requests
-    def serve(self, message: dict) -> None:
-        number = message.get("id")
-        reply: dict = {"m": "reply", "id": number}
+    def check_request(self, message: protocol.Request) -> None:
+        """Refuse a request this side does not serve (raise :class:`PeerLost`)."""
+
+    def call(self, message: protocol.Request, target, args, kwargs):
+        """Call ``target``; ``(value, the first call into a watched module or None)``."""
+        return target(*args, **kwargs), None
+
+    def serve(self, message: protocol.Request) -> None:
+        changed: dict = {}
+        called = protocol.ABSENT
         try:
-            target = self.own(message.get("target"))
-            args = [decode(a, self) for a in _list(message.get("args"))]
-            kwargs_data = message.get("kwargs") or {}
-            if type(kwargs_data) is not dict:
-                raise PeerLost("keyword arguments that are not data")
-            kwargs = {str(k): decode(v, self) for k, v in kwargs_data.items()}
-            op = message.get("op")
-            if self.trusted_side and op != "call":
-                # the tests' objects may only be called: an attribute could lead anywhere
-                # (a function's __globals__ are the tests' namespace)
-                raise PeerLost(f"a request to read a test's object ({str(op)[:40]})")
+            self.check_request(message)
+            target = self.own(message.target)
+            args = [decode(a, self) for a in message.args]
+            kwargs = {str(k): decode(v, self) for k, v in message.kwargs.items()}
+            op = message.op
             if op == "call":
-                watch = message.get("watch")
-                if watch and self.watch_call is not None:
-                    value, called = self.watch_call(tuple(map(str, watch)), target, args, kwargs)
-                    reply["called"] = called
-                else:
-                    value = target(*args, **kwargs)
-                sent = message.get("args") or []
-                changed = {}
+                value, watched = self.call(message, target, args, kwargs)
+                if message.watch:
+                    called = watched
                 for index, arg in enumerate(args):
                     if isinstance(arg, (np.ndarray, list, dict)):
                         now = encode(arg, self)
-                        if now != sent[index]:
+                        if now != message.args[index]:
                             changed[str(index)] = now
-                if changed:
-                    reply["changed"] = changed
             elif op == "getattr":
                 value = getattr(target, str(args[0]))
             elif op == "getitem":
@@ -569,17 +545,100 @@ class Endpoint:
             elif op == "iter":
                 value = list(target)
             else:
-                raise PeerLost(f"an unknown request {str(op)[:40]!r}")
-            reply["value"] = encode(value, self)
+                raise PeerLost(f"an unknown request {op!r}")
+            reply = protocol.Reply(
+                message.id, value=encode(value, self), changed=changed or protocol.ABSENT,
+                called=called,
+            )  # fmt: skip
         except PeerLost:
             raise
         except Unsendable as error:
-            reply.pop("changed", None)
-            reply["error"] = {"type": "ValueError", "message": f"{error}: too large to send"}
+            reply = protocol.Reply(
+                message.id, error={"type": "ValueError", "message": f"{error}: too large to send"}
+            )
         except BaseException as error:  # the callee's own exception (or ours): send it across
-            reply.pop("changed", None)
-            reply["error"] = self.error_record(error)
+            reply = protocol.Reply(message.id, error=self.error_record(error), called=called)
         self.transport.send(reply)
 
     def error_record(self, error: BaseException) -> dict:
         return self.describe_error(error)
+
+
+class TestSide(Endpoint):
+    """The test process's end (trusted): calls bounded by the test's time, objects only callable."""
+
+    __test__ = False  # not a pytest class
+    trusted_side = True
+
+    def __init__(self, transport, deadlines: Deadlines, on_other=None):
+        super().__init__(transport, "notebook", on_other)
+        self.deadlines = deadlines
+        self.deadline: float | None = None  # monotonic time the current test part must end by
+        self.abandoned: dict[int, float] = {}  # calls we stopped waiting for: until when
+        self.last_replied = 0  # the last request whose reply came
+
+    def module(self, name: str):
+        """A module named by the notebook: only one already imported here, of a trusted package.
+
+        Nothing is imported on the notebook's word: decoding a value must never run a
+        module's import-time code in the trusted process.
+        """
+        module = sys.modules.get(name)
+        if module is not None and name.split(".")[0] in TRUSTED_MODULES:
+            return module
+        return RemoteObject(self, {"id": -1, "name": name, "type": "module"})
+
+    def call_limit(self) -> float | None:
+        if self.deadline is None:
+            return None
+        alarm = signal.getitimer(signal.ITIMER_REAL)[0]
+        return self.deadlines.call_limit(self.deadline - time.monotonic(), alarm)
+
+    def request(self, op: str, target, args, kwargs):
+        self._settle()
+        return super().request(op, target, args, kwargs)
+
+    def wait_for(self, number: int, timeout: float | None) -> protocol.Reply:
+        limit = None if timeout is None else time.monotonic() + timeout + self.deadlines.grace
+        try:
+            return self._wait(number, limit)
+        except PeerLost:
+            raise
+        except BaseException:  # our own alarm while waiting: the reply comes later
+            if self.last_replied != number:
+                until = limit if limit is not None else time.monotonic() + self.deadlines.abandoned
+                self.abandoned[number] = until
+            raise
+
+    def replied(self, number: int) -> None:
+        self.abandoned.pop(number, None)
+        self.last_replied = number
+
+    def _settle(self) -> None:
+        """Wait until calls we stopped waiting for have ended on the notebook's side.
+
+        The notebook's process does one thing at a time: a new call sent while it still
+        runs the old one would be served inside it, under the old one's time limit.
+        """
+        while self.abandoned:
+            number = min(self.abandoned)
+            self._wait(number, self.abandoned[number])
+
+    def check_request(self, message: protocol.Request) -> None:
+        if message.op != "call":
+            # the tests' objects may only be called: an attribute could lead anywhere
+            # (a function's __globals__ are the tests' namespace)
+            raise PeerLost(f"a request to read a test's object ({message.op})")
+
+
+def first_line(error: BaseException, limit: int) -> str:
+    """The first line of an exception's text (never a traceback), at most ``limit`` characters.
+
+    >>> first_line(ValueError("shapes differ\\nmore"), 100)
+    'shapes differ'
+    """
+    try:
+        text = str(error).strip()
+        return text.splitlines()[0][:limit] if text else ""
+    except BaseException:  # a learner's exception whose __str__ raises
+        return ""

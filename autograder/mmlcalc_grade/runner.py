@@ -42,68 +42,19 @@ import numpy as np
 import mmlcalc
 import mmlcalc.checks as checks
 
-from . import frames, remote
+from . import frames, protocol, remote
+from .protocol import Limits
 
 #: Environment variables the notebook's process keeps (everything else is dropped).
 KEPT_ENVIRONMENT = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "USER", "LOGNAME")
 
 
 @dataclass(frozen=True)
-class RunSettings:
-    """Limits and mode of one worker run (plain data)."""
+class Place:
+    """Where the notebook runs: its working folder and its TMPDIR (given by the worker server)."""
 
-    mode: str = "learner"  # "learner" or "reference"
     workdir: str = "."
-    cell_timeout: float = 10.0
-    memory_mb: int = 2048  # RLIMIT_AS of each process, and (sandbox) their total RSS; 0 = none
-    file_size_mb: int = 64  # RLIMIT_FSIZE; 0 = no limit
-    disk_mb: int = 512  # (sandbox) working folder + /tmp together; 0 = no limit
-    processes: int = 64  # (sandbox) RLIMIT_NPROC in the sandbox's user namespace; 0 = none
-    open_files: int = 256  # RLIMIT_NOFILE
-    cpu_seconds: int = 0  # RLIMIT_CPU of each process; 0 = none
-    output_limit: int = 100_000  # characters of stdout + stderr kept
-    seed: int = 0
-    tmpdir: str = ""  # TMPDIR of the notebook ("" = its working folder)
-    isolation: str = "auto"  # "sandbox", "none" or "auto" (mmlcalc_grade.sandbox)
-    protected: tuple = ()  # paths a sandbox must hide even under a folder it shows
-
-
-@dataclass(frozen=True)
-class Chunk:
-    """A piece of code run in phase 2: the visible or hidden part of one test cell."""
-
-    grade_id: str
-    hidden: bool
-    source: str
-
-
-@dataclass(frozen=True)
-class Program:
-    """What grading runs: the notebook's cells ``(label, source)``, then the master's tests.
-
-    ``cells`` run in the notebook's process; ``setup`` (the master's locked cells:
-    imports and test helpers) and ``chunks`` run in the test process
-    (:mod:`mmlcalc_grade.tester`).
-    """
-
-    cells: tuple[tuple[str, str], ...]
-    chunks: tuple[Chunk, ...]
-    setup: tuple[tuple[str, str], ...] = ()
-
-    def to_plain(self) -> dict:
-        return {
-            "cells": [list(cell) for cell in self.cells],
-            "chunks": [[c.grade_id, c.hidden, c.source] for c in self.chunks],
-            "setup": [list(cell) for cell in self.setup],
-        }
-
-    @classmethod
-    def from_plain(cls, data: dict) -> Program:
-        return cls(
-            tuple((str(label), str(source)) for label, source in data["cells"]),
-            tuple(Chunk(str(g), bool(h), str(source)) for g, h, source in data["chunks"]),
-            tuple((str(label), str(source)) for label, source in data.get("setup", ())),
-        )
+    tmpdir: str = ""  # "" = the working folder
 
 
 class CellTimeout(BaseException):
@@ -114,11 +65,7 @@ def error_record(error: BaseException, cell_timeout: float) -> dict:
     """Type and first line of an exception's message: never a traceback."""
     if isinstance(error, CellTimeout):
         return {"type": "Timeout", "message": f"ran longer than the limit of {cell_timeout:g} s"}
-    try:
-        message = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    except BaseException:
-        message = ""
-    return {"type": type(error).__name__[:100], "message": message[:300]}
+    return {"type": type(error).__name__[:100], "message": remote.first_line(error, 300)}
 
 
 def _module_files() -> dict[str, str]:
@@ -158,7 +105,7 @@ class _CappedText(io.TextIOBase):
         return len(text)
 
 
-def _limit_resources(settings: RunSettings) -> None:
+def _limit_resources(settings: Limits) -> None:
     try:
         import resource
     except ImportError:  # not a POSIX system: nothing portable to set
@@ -187,7 +134,7 @@ def _limit_resources(settings: RunSettings) -> None:
             resource.setrlimit(which, (value, ceiling))
 
 
-def _quiet_standard_streams(settings: RunSettings) -> _CappedText:
+def _quiet_standard_streams(settings: Limits) -> _CappedText:
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
@@ -198,10 +145,9 @@ def _quiet_standard_streams(settings: RunSettings) -> _CappedText:
     return capped
 
 
-#: The built-ins that run notebook code, as they were before any notebook code ran;
-#: restored before every test chunk, so a notebook that rebinds them does not rewrite
-#: the tests. ``_run_code`` holds its own as default values; code in the notebook's
-#: process can still reach those (GRADING.md, threat model).
+#: The built-ins that run notebook code, as they were before any notebook code ran:
+#: ``_run_code`` holds them as default values, so a cell that rebinds ``exec`` does not
+#: change how the next cell runs (the tests never run in this process: ``tester``).
 _ORIGINAL_BUILTINS = {name: getattr(builtins, name) for name in ("compile", "exec", "eval")}
 
 
@@ -246,11 +192,11 @@ class _PipeTransport:
 
     def __init__(self, sender: int, requests: int):
         self.sender = sender
-        self.reader = frames.FrameReader(requests, MAX_REQUEST_BYTES)
+        self.reader = frames.FrameReader(requests, frames.MAX_REQUEST_BYTES)
         self.unprocessed = None
 
-    def send(self, message: dict) -> None:
-        data = json.dumps(message, allow_nan=True, separators=(",", ":")).encode()
+    def send(self, message: protocol.Message) -> None:
+        data = json.dumps(message.to_json(), allow_nan=True, separators=(",", ":")).encode()
         with remote.alarm_held():
             frames.write_raw(self.sender, data)
 
@@ -268,17 +214,12 @@ class _PipeTransport:
                     raise remote.PeerLost("the test process closed the connection")
                 if payload != "timeout":
                     try:
-                        message = json.loads(payload)
-                    except ValueError:
-                        message = None
-                    if not isinstance(message, dict):
-                        raise remote.PeerLost("the test process sent something else")
-                    self.unprocessed = message
+                        self.unprocessed = protocol.parse(json.loads(payload))
+                    except (ValueError, protocol.ProtocolError):
+                        raise remote.PeerLost("the test process sent something else") from None
         return self.unprocessed
 
 
-#: Largest request frame the notebook's process accepts from the test process, bytes.
-MAX_REQUEST_BYTES = 256 * 2**20
 #: A name the notebook did not define before a test swapped it in.
 _MISSING = object()
 #: The watcher of ``expect_own_work``, as it was before any notebook code ran.
@@ -288,12 +229,11 @@ _FIRST_CALL_INTO = checks.first_call_into
 class _NotebookSide(remote.Endpoint):
     """The notebook's end: serves the tests' requests under the limit each one carries."""
 
-    def __init__(self, transport, namespace: dict, settings: RunSettings):
-        super().__init__(transport, "test process", trusted_side=False)
+    def __init__(self, transport, namespace: dict, cell_timeout: float):
+        super().__init__(transport, "test process")
         self.namespace = namespace
-        self.settings = settings
+        self.cell_timeout = cell_timeout
         self.finished = False
-        self.watch_call = self._watch_call
         self.export(self.lookup)  # handle 0: the notebook's names
         self.export(self.finish)  # handle 1: the end of the tests
         self.export(self.swap)  # handle 2: the course's versions of earlier tasks, for a test
@@ -334,10 +274,12 @@ class _NotebookSide(remote.Endpoint):
         self.swapped.clear()
         return None
 
-
-    def _watch_call(self, modules, function, args, kwargs):
+    def call(self, message: protocol.Request, function, args, kwargs):
+        """Call the learner's ``function`` (with ``watch``: and find its first call into those)."""
+        if not message.watch:
+            return function(*args, **kwargs), None
         files = {}
-        for module_name in modules:
+        for module_name in message.watch:
             with contextlib.suppress(Exception):  # imported before the watch, as the helper does
                 module = importlib.import_module(module_name)
                 path = MODULE_FILES.get(module_name) or getattr(module, "__file__", None)
@@ -347,16 +289,15 @@ class _NotebookSide(remote.Endpoint):
 
     def error_record(self, error: BaseException) -> dict:
         if isinstance(error, CellTimeout):
-            record = error_record(error, self.settings.cell_timeout)
+            record = error_record(error, self.cell_timeout)
             return {**record, "timeout": True}
         return super().error_record(error)
 
-    def serve_top(self, message: dict) -> None:
+    def serve_top(self, message: protocol.Request) -> None:
         """A request of the test itself (not made while we wait): under its own time limit."""
-        timeout = message.get("timeout")
         try:
-            if isinstance(timeout, (int, float)) and timeout > 0:
-                signal.setitimer(signal.ITIMER_REAL, float(timeout))
+            if message.timeout:
+                signal.setitimer(signal.ITIMER_REAL, message.timeout)
             self.serve(message)
         except CellTimeout:
             pass  # the limit struck just after the reply was sent
@@ -364,7 +305,9 @@ class _NotebookSide(remote.Endpoint):
             signal.setitimer(signal.ITIMER_REAL, 0)
 
 
-def child_main(program, settings: RunSettings, sender: int, requests: int) -> None:
+def child_main(
+    program, settings: Limits, cell_timeout: float, place: Place, sender: int, requests: int
+) -> None:
     """Entry point of the notebook's process: run the cells, then answer the tests' requests.
 
     ``sender`` carries frames to the worker server (which relays them to the test
@@ -375,11 +318,11 @@ def child_main(program, settings: RunSettings, sender: int, requests: int) -> No
     _limit_resources(settings)
     if hasattr(signal, "SIGXFSZ"):  # a file over the size limit: an OSError, not a killed process
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    capped = _quiet_standard_streams(settings)
-    home = os.path.abspath(settings.workdir)
+    _quiet_standard_streams(settings)
+    home = os.path.abspath(place.workdir)
     kept = {name: os.environ[name] for name in KEPT_ENVIRONMENT if name in os.environ}
     os.environ.clear()
-    os.environ.update(kept, HOME=home, TMPDIR=settings.tmpdir or home, PWD=home)
+    os.environ.update(kept, HOME=home, TMPDIR=place.tmpdir or home, PWD=home)
     os.chdir(home)
     sys.path.insert(0, home)
     sys.argv = [""]
@@ -400,20 +343,19 @@ def child_main(program, settings: RunSettings, sender: int, requests: int) -> No
             sys.modules["matplotlib"].use("Agg")
     for label, source in program.cells:
         started = time.perf_counter()
-        error = _run_code(source, f"<cell {label}>", namespace, settings.cell_timeout)
+        error = _run_code(source, f"<cell {label}>", namespace, cell_timeout)
         seconds = time.perf_counter() - started
-        transport.send({"m": "cell", "label": label, "error": error, "s": seconds})
-    side = _NotebookSide(transport, namespace, settings)
-    transport.send({"m": "tests"})
+        transport.send(protocol.CellRan(label=label, error=error, seconds=seconds))
+    side = _NotebookSide(transport, namespace, cell_timeout)
+    transport.send(protocol.TestsReady())
     while not side.finished:
         try:
             message = transport.receive()
             transport.processed()
-            if message.get("m") == "request":
+            if isinstance(message, protocol.Request):
                 side.serve_top(message)
         except CellTimeout:
             pass
         except remote.PeerLost:
             break
-    transport.send({"m": "done", "output_chars": capped.total})
     os._exit(0)  # skip the learner's atexit handlers and lingering threads

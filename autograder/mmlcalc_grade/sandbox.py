@@ -1,4 +1,4 @@
-"""Where a learner's code runs: a bubblewrap sandbox, or, with a warning, a plain process.
+"""Where a learner's code runs: the command line of a worker server, in a bubblewrap sandbox.
 
 Each test process (:mod:`mmlcalc_grade.tester`, one per parallel job) talks to a
 long-lived **worker server** (:mod:`mmlcalc_grade.zygote`) of its own, which forks
@@ -20,35 +20,28 @@ namespaces and no privileges:
 * ``--die-with-parent``: if its test process dies, the sandbox dies with it.
 
 ``isolation="none"`` runs the same servers as plain processes (rlimits, process
-groups and the time limits still apply, the rest does not); ``"auto"`` uses the
-sandbox when bubblewrap works on this machine and otherwise warns, naming what is
-not enforced. :func:`mmlcalc_grade.pools.resolve` makes that decision once per
-grader process.
+groups and the time limits still apply, the rest does not); only an instructor's
+explicit ``--isolation none`` does that: without a working sandbox the grader
+refuses to run learners' code (:class:`mmlcalc_grade.session.GradingSession`).
 
 .. _bubblewrap: https://github.com/containers/bubblewrap
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import itertools
 import json
 import os
-import select
 import shutil
-import signal
 import site
-import subprocess
 import sys
-import tempfile
-import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import mmlcalc
 
-from . import frames, zygote
+from . import zygote
 
 #: Modules the worker servers import once, before forking notebooks' processes.
 PRELOAD = ["numpy", "matplotlib", "matplotlib.pyplot", "mmlcalc.checks", "mmlcalc_grade.runner"]
@@ -67,10 +60,8 @@ SANDBOX_HOME = "/home/learner"
 SYSTEM_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 #: The only files of /etc a Python process with NumPy and matplotlib needs.
 ETC_FILES = ("/etc/ld.so.cache", "/etc/localtime")
-#: Seconds a worker server may take to start (import NumPy, matplotlib).
-START_TIMEOUT = 120.0
-#: Seconds the grader waits past a job's own limit before it kills the server itself.
-BACKSTOP = 30.0
+#: The module a worker server runs (its ``main``).
+SERVER_MODULE = "mmlcalc_grade.zygote"
 
 UNENFORCED = (
     "a private file system (the notebooks' code can read source/, the cached reference "
@@ -137,10 +128,14 @@ class ServerCommand:
     sandboxed: bool
 
 
-def _boot_argv(python_path: list[str], config: dict) -> list[str]:
+def boot_argv(module: str, config: dict, python_path: list[str]) -> list[str]:
+    """``python -I -c …`` that sets ``sys.path`` and calls ``module.main([config])``.
+
+    How the grader starts a test process and a test process its worker server.
+    """
     boot = (
         "import json, sys; config = json.loads(sys.argv[1]); sys.path[:] = config['path']; "
-        "from mmlcalc_grade.zygote import main; main([sys.argv[1]])"
+        f"from {module} import main; main([sys.argv[1]])"
     )
     return [sys.executable, "-I", "-c", boot, json.dumps({**config, "path": python_path})]
 
@@ -149,7 +144,7 @@ def plain_command() -> ServerCommand:
     config = {"sandboxed": False, "preload": PRELOAD}
     path = [p for p in sys.path if p and Path(p).is_dir()]
     env = {**os.environ, **SERVER_ENVIRONMENT}
-    return ServerCommand(tuple(_boot_argv(path, config)), env, sandboxed=False)
+    return ServerCommand(tuple(boot_argv(SERVER_MODULE, config, path)), env, sandboxed=False)
 
 
 def sandbox_command(protected=(), bwrap: str | None = None) -> ServerCommand:
@@ -171,6 +166,7 @@ def sandbox_command(protected=(), bwrap: str | None = None) -> ServerCommand:
         "--unshare-all",  # user, IPC, PID, network, UTS and cgroup namespaces
         "--die-with-parent",
         "--new-session",
+        "--as-pid-1",  # no bwrap init that a notebook could read: zygote._in_own_pid_namespace
         "--cap-drop",
         "ALL",
         "--uid",
@@ -236,7 +232,7 @@ def sandbox_command(protected=(), bwrap: str | None = None) -> ServerCommand:
     python_path = [p for p in sys.path if p and any(_inside(Path(p).resolve(), s) for s in shown)]
     python_path += [str(package.parent) for package in packages]
     return ServerCommand(
-        tuple(args + _boot_argv(python_path, config)),
+        tuple(args + boot_argv(SERVER_MODULE, config, python_path)),
         {"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
         sandboxed=True,
     )
@@ -288,167 +284,3 @@ class PidsCgroup:
     def remove(self) -> None:
         with contextlib.suppress(OSError):
             self.folder.rmdir()
-
-
-#: Processes of a worker server besides the notebook's own: bwrap's init, the server, a shell.
-SERVER_PROCESSES = 4
-
-
-# --- one worker server ----------------------------------------------------------------------
-
-
-class WorkerServer:
-    """A running worker server: send it a job, read the job's records until its end."""
-
-    def __init__(self, command: ServerCommand, processes: int = 0):
-        self.command = command
-        self.log = tempfile.TemporaryFile()
-        self.cgroup = None
-        argv = list(command.argv)
-        if command.sandboxed and processes and os.geteuid() == 0:
-            with contextlib.suppress(OSError):
-                self.cgroup = PidsCgroup(processes + SERVER_PROCESSES)
-                argv = self.cgroup.wrap(argv)
-        self.process = subprocess.Popen(
-            argv,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self.log,
-            env=command.env,
-            close_fds=True,
-            start_new_session=True,
-        )
-        self.reader = frames.FrameReader(self.process.stdout.fileno(), zygote.MAX_MESSAGE_BYTES + 1)
-        self.alive = True
-        ready = self.next(time.monotonic() + START_TIMEOUT)
-        if not isinstance(ready, dict) or ready.get("m") != "ready":
-            why = self._stderr_tail() or "it did not start"
-            self.close()
-            raise SandboxUnavailable(why)
-
-    def _stderr_tail(self) -> str:
-        with contextlib.suppress(Exception):
-            self.process.wait(2)
-        with contextlib.suppress(OSError):
-            self.log.seek(0)
-            lines = self.log.read().decode(errors="replace").strip().splitlines()
-            return lines[-1].strip() if lines else ""
-        return ""
-
-    def next(self, deadline: float, step: float = 1.0):
-        """The next frame as a dict, ``"timeout"``, ``"garbage"`` or None (the server ended)."""
-        try:
-            payload = self.reader.next(deadline, step)
-        except frames.FrameError:
-            self.kill()
-            return None
-        if payload is None:
-            self.alive = False
-            return None
-        if payload == "timeout":
-            return "timeout"
-        origin, payload = payload[:1], payload[1:]
-        try:
-            message = json.loads(payload)
-        except ValueError:
-            return "garbage"
-        if not isinstance(message, dict):
-            return "garbage"
-        if origin == zygote.RELAYED and message.get("m") in ("ready", "end"):
-            return "garbage"  # a notebook forging the server's own messages
-        if origin not in (zygote.RELAYED, zygote.CONTROL):
-            return "garbage"
-        return message
-
-    def start(self, program, settings, files, timeout: float) -> None:
-        """Send a job: the notebook's program, limits and files (raises OSError if it cannot)."""
-        plain_settings = asdict(settings)
-        plain_settings["protected"] = list(settings.protected)
-        request = {
-            "m": "job",
-            "program": program.to_plain(),
-            "settings": plain_settings,
-            "files": [[name, base64.b64encode(data).decode()] for name, data in files],
-            "timeout": float(timeout),
-        }
-        self.send(request, time.monotonic() + START_TIMEOUT)
-
-    def send(self, message, deadline: float) -> None:
-        """Write one frame to the server (for the job's notebook process) by ``deadline``.
-
-        Raises ``TimeoutError`` when the notebook does not read it in time (the server
-        must then be killed: a frame cut in half would be read as the next job).
-        """
-        fd = self.process.stdin.fileno()
-        os.set_blocking(fd, False)
-        view = memoryview(frames.encode(message))
-        while view:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError("the notebook's process does not read its requests")
-            _, writable, _ = select.select([], [fd], [], min(left, 0.05))
-            if writable:
-                try:
-                    view = view[os.write(fd, view) :]
-                except BlockingIOError:
-                    continue
-
-    def kill(self) -> None:
-        self.alive = False
-        if self.cgroup is not None:  # every process of the server, wherever it moved
-            with contextlib.suppress(OSError):
-                for pid in (self.cgroup.folder / "cgroup.procs").read_text().split():
-                    with contextlib.suppress(OSError):
-                        os.kill(int(pid), signal.SIGKILL)
-        with contextlib.suppress(ProcessLookupError, PermissionError, OSError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        with contextlib.suppress(Exception):
-            self.process.kill()
-        with contextlib.suppress(Exception):
-            self.process.wait(10)
-
-    def close(self) -> None:
-        """Ask the server to stop (close its stdin), then make sure it has."""
-        if self.process.poll() is None:
-            with contextlib.suppress(OSError):
-                self.process.stdin.close()
-            try:
-                self.process.wait(5)
-            except subprocess.TimeoutExpired:
-                pass
-        self.kill()
-        for stream in (self.process.stdin, self.process.stdout, self.log):
-            with contextlib.suppress(Exception):
-                stream.close()
-        if self.cgroup is not None:
-            self.cgroup.remove()
-
-
-def _ending(end: dict, done: bool, garbage: bool, settings) -> str:
-    reason = end.get("reason")
-    if reason == "timeout":
-        return "timeout"
-    if reason == "memory":
-        return (
-            "crashed: the notebook's processes used more than the memory limit of "
-            f"{settings.memory_mb} MB together and were stopped"
-        )
-    if reason == "disk":
-        return (
-            f"crashed: the notebook wrote more than the disk limit of {settings.disk_mb} MB "
-            "of files and was stopped"
-        )
-    if reason == "processes":
-        return (
-            f"crashed: the notebook ran more than the limit of {settings.processes} processes "
-            "at once and was stopped"
-        )
-    if garbage or (reason or "").startswith("garbage"):
-        return "crashed: the worker sent something that is not a record"
-    if done:
-        return "done"
-    if end.get("signal") == "SIGXCPU":
-        return f"crashed: the notebook used more than {settings.cpu_seconds} s of CPU time"
-    if end.get("signal"):
-        return f"crashed: the notebook's process was killed by {end['signal']}"
-    return f"crashed: the notebook's process exited with status {end.get('exit')}"

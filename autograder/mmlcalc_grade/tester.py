@@ -18,13 +18,14 @@ notebook's process sees only the arguments of the calls made into it. The
 records go to the grader, which compares them with the reference's
 (:mod:`mmlcalc_grade.compare`).
 
-Time limits: each test cell may spend ``cell_timeout`` seconds in calls into the
-notebook (each call carries what is left; the notebook's process stops the call
-itself); a notebook that does not answer within 2 s past that, or past the whole
-submission's limit, is stopped by killing its server.
+Time limits (:mod:`mmlcalc_grade.deadlines`): each test part may spend the cell's limit
+in calls into the notebook (each call carries what is left; the notebook's process
+stops the call itself); a notebook that does not answer within the grace past that,
+or past the whole submission's limit, is stopped by killing its server.
 
-The grader talks to a test process through :class:`TestProcess` (frames of JSON on
-its stdin and stdout); ``python -m mmlcalc_grade.tester CONFIG`` is its command.
+The grader talks to a test process through :class:`mmlcalc_grade.processes.TestProcess`
+(frames of JSON on its stdin and stdout, the messages of :mod:`mmlcalc_grade.protocol`);
+``python -m mmlcalc_grade.tester CONFIG`` is its command.
 """
 
 from __future__ import annotations
@@ -38,25 +39,25 @@ import json
 import os
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 import mmlcalc.checks as checks
 
-from . import frames, remote, runner, sandbox
+from . import frames, protocol, remote, runner
+from .deadlines import Deadlines
+from .processes import WorkerServer, ending_of
+from .protocol import Ending
+from .sandbox import SandboxUnavailable, ServerCommand
 
 #: The largest array (number of values) recorded; bigger ones are described only.
 MAX_VALUES = 1_000_000
 #: Longest text kept from a string answer or a message.
 MAX_TEXT = 2_000
-#: Seconds the test process waits for the notebook's process to take a request.
-SEND_LIMIT = 10.0
 #: Support files (besides notebooks) copied from the master's folder for the tests: most bytes.
 MAX_SUPPORT_BYTES = 100 * 2**20
 
@@ -103,7 +104,7 @@ def to_plain(value) -> dict:
         record = _array_record("other", value)
         record["type"] = str(kind.__name__)[:100]
         return record
-    except remote.CallTimeout:
+    except (remote.CallTimeout, remote.PeerLost):  # the job's end, not a bad value
         raise
     except BaseException:
         return {"t": "other", "type": str(getattr(kind, "__name__", "object"))[:100], "bad": True}
@@ -112,7 +113,7 @@ def to_plain(value) -> dict:
 def _array_record(tag: str, value) -> dict:
     try:
         array = np.asarray(value, dtype=float)
-    except remote.CallTimeout:
+    except (remote.CallTimeout, remote.PeerLost):  # the job's end, not a bad value
         raise
     except BaseException:
         shape = list(np.shape(value)) if tag == "array" else None
@@ -182,7 +183,6 @@ class Recorder:
                 if self.notebook is not None and wrapped:
                     with contextlib.suppress(remote.CallTimeout, Exception):
                         self.notebook(3, "restore")()
-
 
     def expect(self, condition, message=""):
         if self.depth:
@@ -284,19 +284,23 @@ class ServerTransport:
     written, never longer than 50 ms, so that a frame is never cut in half.
     """
 
-    def __init__(self, server: sandbox.WorkerServer, backstop: float):
+    def __init__(self, server: WorkerServer, backstop: float, deadlines: Deadlines):
         self.server = server
+        self.deadlines = deadlines
         self.backstop = backstop  # monotonic time past which the job is given up
         self.garbage = False
         self.unprocessed = None  # the message handed out and not yet dealt with
+        self.ended: protocol.JobEnd | None = None  # the server's end of the job, once it came
 
     def processed(self) -> None:
         self.unprocessed = None
 
-    def send(self, message: dict) -> None:
+    def send(self, message: protocol.Message) -> None:
+        if self.ended is not None:
+            raise remote.PeerLost("the job ended", end=self.ended)
         try:
             with remote.alarm_held():
-                self.server.send(message, time.monotonic() + SEND_LIMIT)
+                self.server.send(message, time.monotonic() + self.deadlines.send)
         except (OSError, TimeoutError, ValueError) as error:
             why = f"the notebook's process does not take requests ({error})"
             raise remote.PeerLost(why) from None
@@ -304,6 +308,8 @@ class ServerTransport:
     def receive(self, limit: float | None):
         if self.unprocessed is not None:
             return self.unprocessed
+        if self.ended is not None:  # asked again (a test's cleanup): the job is still over
+            raise remote.PeerLost("the job ended", end=self.ended)
         while True:
             now = time.monotonic()
             if now >= self.backstop:
@@ -313,7 +319,9 @@ class ServerTransport:
             until = min(now + 0.05, self.backstop, limit if limit is not None else now + 0.05)
             with remote.alarm_held():  # kept before the alarm can strike: see remote.Endpoint._wait
                 message = self.server.next(until, step=0.05)
-                if isinstance(message, dict) and message.get("m") != "end":
+                if isinstance(message, protocol.Message) and not isinstance(
+                    message, protocol.JobEnd
+                ):
                     self.unprocessed = message
             if message == "timeout":
                 continue
@@ -322,7 +330,8 @@ class ServerTransport:
                 continue
             if message is None:
                 raise remote.PeerLost("the notebook's sandbox stopped")
-            if message.get("m") == "end":  # the server's own: relayed ones are garbage
+            if isinstance(message, protocol.JobEnd):  # the server's own (relayed ones: garbage)
+                self.ended = message
                 raise remote.PeerLost("the job ended", end=message)
             return message
 
@@ -349,39 +358,30 @@ class Job:
     def __init__(self, server, request: dict, emit):
         self.server = server
         self.emit = emit  # sends a message to the grader
-        self.program = runner.Program.from_plain(request["program"])
-        self.settings = runner.RunSettings(**request["settings"])
-        self.files = [(name, base64.b64decode(data)) for name, data in request["files"]]
-        self.timeout = float(request["timeout"])
-        self.folder = request.get("folder")
-        self.transport = ServerTransport(server, time.monotonic() + self.timeout + 5.0)
-        self.endpoint = remote.Endpoint(
-            self.transport, "notebook", trusted_side=True, on_other=self.on_other
+        request = protocol.JobRequest.from_json(request)
+        self.program = protocol.Program.from_plain(request.program)
+        self.limits = protocol.Limits.from_json(request.limits)
+        self.deadlines = Deadlines.from_json(request.deadlines)
+        self.mode = request.mode
+        self.files = [(name, base64.b64decode(data)) for name, data in request.files]
+        self.folder = request.folder
+        self.transport = ServerTransport(
+            server, time.monotonic() + self.deadlines.test_process, self.deadlines
         )
-        self.recorder = Recorder(self.settings.mode == "reference", self.endpoint)
+        self.endpoint = remote.TestSide(self.transport, self.deadlines, on_other=self.on_other)
+        self.recorder = Recorder(self.mode == "reference", self.endpoint)
         self.recorder.notebook = self._notebook
         self.ready = self.finished = False
         self.code_seconds = 0.0
         self.fetched: dict[str, object] = {}
         self.read_names: set[str] = set()
 
-    def on_other(self, message: dict) -> None:
+    def on_other(self, message: protocol.Message) -> None:
         """The notebook's own reports: its cells, and that it is ready for the tests."""
-        kind = message.get("m")
-        if kind == "cell":
-            seconds = message.get("s")
-            seconds = float(seconds) if isinstance(seconds, (int, float)) else 0.0
-            self.code_seconds += max(0.0, min(seconds, self.timeout))
-            error = message.get("error")
-            self.emit(
-                {
-                    "m": "cell",
-                    "label": str(message.get("label"))[:200],
-                    "error": error if isinstance(error, dict) else None,
-                    "s": seconds,
-                }
-            )
-        elif kind == "tests":
+        if isinstance(message, protocol.CellRan):  # validated by protocol.parse
+            self.code_seconds += max(0.0, min(message.seconds, self.deadlines.notebook))
+            self.emit(message)
+        elif isinstance(message, protocol.TestsReady):
             self.ready = True
 
     # the namespace of the tests
@@ -417,7 +417,7 @@ class Job:
         it read (their functions may read them when this cell calls them).
         """
         started = time.perf_counter()
-        self.endpoint.deadline = time.monotonic() + self.settings.cell_timeout
+        self.endpoint.deadline = time.monotonic() + self.deadlines.cell
         self.read_names |= free_names(source)
         try:
             self.look_up(namespace, self.read_names)
@@ -425,9 +425,9 @@ class Job:
         except remote.PeerLost:
             raise
         except remote.CallTimeout:
-            record = runner.error_record(runner.CellTimeout(), self.settings.cell_timeout)
+            record = runner.error_record(runner.CellTimeout(), self.deadlines.cell)
         except BaseException as error:  # the test's failure (CheckFailed) or the learner's error
-            record = runner.error_record(error, self.settings.cell_timeout)
+            record = runner.error_record(error, self.deadlines.cell)
         else:
             record = None
         finally:
@@ -435,13 +435,13 @@ class Job:
         return record, time.perf_counter() - started
 
     # the whole job
-    def run(self) -> tuple[str, bool]:
-        """Run the job; ``(ending, the server can serve another job)``."""
-        cells_only = runner.Program(self.program.cells, ())
+    def run(self) -> tuple[Ending, bool]:
+        """Run the job; ``(how it ended, the server can serve another job)``."""
+        cells_only = protocol.Program(self.program.cells, ())
         try:
-            self.server.start(cells_only, self.settings, self.files, self.timeout)
+            self.server.start(cells_only, self.limits, self.files, self.deadlines)
         except (OSError, TimeoutError):
-            return "crashed: the worker server stopped before the notebook ran", False
+            return Ending.crashed("the worker server stopped before the notebook ran"), False
         workdir = Path(tempfile.mkdtemp(prefix="mmlcalc-tests-"))
         real = {name: getattr(checks, name) for name in self.recorder.functions()}
         previous = os.getcwd()
@@ -455,12 +455,12 @@ class Job:
                 setattr(checks, name, function)
             shutil.rmtree(workdir, ignore_errors=True)
 
-    def _run(self) -> tuple[str, bool]:
+    def _run(self) -> tuple[Ending, bool]:
         try:
             while not self.ready:
                 message = self.transport.receive(None)
                 self.transport.processed()
-                if message.get("m") == "request":
+                if isinstance(message, protocol.Request):
                     self.endpoint.serve(message)  # nothing is exported yet: the job is lost
                 else:
                     self.on_other(message)
@@ -468,7 +468,7 @@ class Job:
             self.install(namespace)
             for label, source in self.program.setup:
                 error, _ = self.execute(source, f"<setup {label}>", namespace)
-                self.emit({"m": "setup", "label": label, "error": error})
+                self.emit(protocol.SetupRan(label=label, error=error))
             for index, chunk in enumerate(self.program.chunks):
                 self.install(namespace)
                 self.recorder.records = []
@@ -478,9 +478,9 @@ class Job:
                 self.code_seconds += seconds
                 records = self.recorder.records
                 self.emit(
-                    {"m": "chunk", "i": index, "records": records, "error": error, "s": seconds}
+                    protocol.ChunkRan(index=index, records=records, error=error, seconds=seconds)
                 )
-            self.endpoint.deadline = time.monotonic() + 5.0
+            self.endpoint.deadline = time.monotonic() + self.deadlines.finish
             self._notebook(1, "finish")()
             self.finished = True  # its reply came: every request was read
             while True:
@@ -489,18 +489,19 @@ class Job:
         except remote.PeerLost as lost:
             if lost.end is None:
                 self.server.kill()
-                if "did not answer" in str(lost):
-                    return (
-                        "timeout: a test's call into the notebook ran longer than the limit of "
-                        f"{self.settings.cell_timeout:g} s per cell without stopping"
-                    ), False
-                return f"crashed: {lost}", False
+                if lost.timed_out:
+                    why = (
+                        "a test's call into the notebook ran longer than the limit of "
+                        f"{self.deadlines.cell:g} s per cell without stopping"
+                    )
+                    return Ending.timeout(why), False
+                return Ending.crashed(str(lost)), False
             end = lost.end
-            ending = sandbox._ending(end, self.finished, self.transport.garbage, self.settings)
+            ending = ending_of(end, self.finished, self.transport.garbage, self.limits)
             # only a notebook that read every request leaves the server's stdin empty: after
             # any other ending a request may wait there (the next job's process skips it,
             # but a new server is cheap insurance)
-            return ending, self.finished and bool(end.get("clean", True))
+            return ending, self.finished and end.clean
 
 
 def _copy_support_files(folder, workdir: Path) -> None:
@@ -530,18 +531,18 @@ def serve(config: dict) -> None:
     os.dup2(2, 1)  # a test's print goes to stderr, never into the frames
     sys.stdout = sys.stderr
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    command = sandbox.ServerCommand(tuple(config["argv"]), config["env"], config["sandboxed"])
+    command = ServerCommand(tuple(config["argv"]), config["env"], config["sandboxed"])
 
-    def emit(message: dict) -> None:
-        frames.write(out, message)
+    def emit(message: protocol.Message) -> None:
+        frames.write(out, message.to_json())
 
     server = None
     try:
-        server = sandbox.WorkerServer(command, config["processes"])
-    except (sandbox.SandboxUnavailable, OSError) as error:
-        emit({"m": "unavailable", "why": str(error)})
+        server = WorkerServer(command, config["processes"])
+    except (SandboxUnavailable, OSError) as error:
+        emit(protocol.Unavailable(why=str(error)))
         return
-    emit({"m": "ready"})
+    emit(protocol.ServerReady(pid=os.getpid(), sandboxed=command.sandboxed))
     while True:
         try:
             request = frames.read(0, 2**31)
@@ -551,18 +552,21 @@ def serve(config: dict) -> None:
             break
         if server is None:
             try:
-                server = sandbox.WorkerServer(command, config["processes"])
-            except (sandbox.SandboxUnavailable, OSError) as error:
-                emit({"m": "result", "ending": f"crashed: the sandbox did not restart: {error}"})
+                server = WorkerServer(command, config["processes"])
+            except (SandboxUnavailable, OSError) as error:
+                ending = Ending.crashed(f"the sandbox did not restart: {error}")
+                emit(protocol.JobResult(ending=ending.to_json()))
                 continue
         job = Job(server, request, emit)
         try:
             ending, reusable = job.run()
         except Exception as error:  # a fault of ours: this job is lost, not the batch
-            ending = f"crashed: the test process failed ({type(error).__name__}: {error})"
+            ending = Ending.crashed(
+                f"the test process failed ({type(error).__name__}: {error})"
+            )
             server.kill()
             reusable = False
-        emit({"m": "result", "ending": ending, "code_seconds": job.code_seconds})
+        emit(protocol.JobResult(ending=ending.to_json(), code_seconds=job.code_seconds))
         if not reusable:
             server.close()
             server = None
@@ -577,112 +581,3 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
-
-
-# --- the grader's handle ----------------------------------------------------------------------
-
-
-class TestProcess:
-    """A running test process (which owns one worker server), as the grader sees it."""
-
-    def __init__(self, command: sandbox.ServerCommand, processes: int = 0):
-        config = {
-            "argv": list(command.argv),
-            "env": command.env,
-            "sandboxed": command.sandboxed,
-            "processes": processes,
-        }
-        boot = (
-            "import json, sys; config = json.loads(sys.argv[1]); sys.path[:] = config['path']; "
-            "from mmlcalc_grade.tester import main; main([sys.argv[1]])"
-        )
-        path = [p for p in sys.path if p and Path(p).is_dir()]
-        self.log = tempfile.TemporaryFile()
-        self.process = subprocess.Popen(
-            [sys.executable, "-I", "-c", boot, json.dumps({**config, "path": path})],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self.log,
-            env={**os.environ, **sandbox.SERVER_ENVIRONMENT},
-            close_fds=True,
-            start_new_session=True,
-        )
-        self.reader = frames.FrameReader(self.process.stdout.fileno(), 2**31 - 1)
-        self.alive = True
-        ready = self._next(time.monotonic() + 2 * sandbox.START_TIMEOUT)
-        if not isinstance(ready, dict) or ready.get("m") != "ready":
-            why = ready.get("why") if isinstance(ready, dict) else None
-            self.close()
-            raise sandbox.SandboxUnavailable(why or self._stderr_tail() or "it did not start")
-
-    def _stderr_tail(self) -> str:
-        with contextlib.suppress(OSError):
-            self.log.seek(0)
-            lines = self.log.read().decode(errors="replace").strip().splitlines()
-            return lines[-1].strip() if lines else ""
-        return ""
-
-    def _next(self, deadline: float):
-        try:
-            payload = self.reader.next(deadline)
-        except frames.FrameError:
-            payload = None
-        if payload is None or payload == "timeout":
-            return payload
-        return json.loads(payload)  # written by our own code: trusted JSON
-
-    def usable(self) -> bool:
-        return self.alive and self.process.poll() is None
-
-    def run(self, program, settings, files, timeout: float, folder=None):
-        """Grade one notebook: ``(messages, ending, code_seconds)``, as ``batch.run_worker``."""
-        plain_settings = replace(settings, protected=list(settings.protected)).__dict__
-        request = {
-            "program": program.to_plain(),
-            "settings": dict(plain_settings),
-            "files": [[name, base64.b64encode(data).decode()] for name, data in files],
-            "timeout": float(timeout),
-            "folder": folder,
-        }
-        try:
-            frames.write(self.process.stdin.fileno(), request)
-        except OSError:
-            self.kill()
-            return [], "crashed: the test process stopped before the notebook ran", 0.0
-        backstop = time.monotonic() + timeout + 2 * sandbox.BACKSTOP
-        messages = []
-        while True:
-            message = self._next(backstop)
-            if message == "timeout" or message is None:
-                why = self._stderr_tail()
-                self.kill()
-                if message == "timeout":
-                    return messages, "timeout", 0.0
-                return (
-                    messages,
-                    f"crashed: the test process stopped ({why or 'no reason given'})",
-                    0.0,
-                )
-            if message.get("m") == "result":
-                seconds = message.get("code_seconds", 0.0)
-                return messages, message["ending"], seconds
-            messages.append(message)
-
-    def kill(self) -> None:
-        self.alive = False
-        with contextlib.suppress(ProcessLookupError, PermissionError, OSError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        with contextlib.suppress(Exception):
-            self.process.wait(10)
-
-    def close(self) -> None:
-        """Ask the test process to stop (close its stdin; it stops its server), then make sure."""
-        if self.process.poll() is None:
-            with contextlib.suppress(OSError):
-                self.process.stdin.close()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.process.wait(10)
-        self.kill()
-        for stream in (self.process.stdin, self.process.stdout, self.log):
-            with contextlib.suppress(Exception):
-                stream.close()

@@ -1,29 +1,31 @@
 """The worker server: one long-lived process that forks a fresh process for every notebook.
 
 ``python -m mmlcalc_grade.zygote CONFIG`` is started by
-:class:`mmlcalc_grade.sandbox.WorkerServer`, inside a bubblewrap sandbox (private
-file system, no network, own PID and user namespaces) or, when no sandbox is
-available, as a plain child process. It imports NumPy and matplotlib once, then
+:class:`mmlcalc_grade.processes.WorkerServer`, inside a bubblewrap sandbox (private
+file system, no network, own PID and user namespaces) or, when the instructor
+asked for ``--isolation none``, as a plain child process. It imports NumPy and matplotlib once, then
 serves jobs one after another:
 
 1. it forks a child **before** any job data exists in its own memory; the child
    reads one request frame (the notebook's cells, limits and files) from the
-   server's stdin, closes every descriptor that leads to the grader except that
-   stdin (the test process's requests follow on it) and its pipe to the server,
-   writes the files into a fresh working folder, reports the limits in a first
-   frame (still before any learner code), and runs
-   :func:`mmlcalc_grade.runner.child_main`;
+   server's stdin, closes every descriptor that leads to the grader, stdin too,
+   except its two pipes to the server (frames out, requests in), writes the files
+   into a fresh working folder, reports the limits in a first frame (still before
+   any learner code), and runs :func:`mmlcalc_grade.runner.child_main`;
 2. the server relays the child's frames to its stdout (the only writer of that
-   pipe, so a learner's process cannot forge the end of its job), and watches the
+   pipe, so a learner's process cannot forge the end of its job), relays the test
+   process's requests from its stdin to the child's request pipe (a pipe of this job
+   only: nothing written there reaches the next one), and watches the
    job: wall-clock limit, total memory (proportional set size) of every process of the job, and
    disk used by the working folder and ``/tmp``;
 3. when the job ends it kills every process the job left behind (in the sandbox:
-   every process of the PID namespace but itself and the namespace's init), wipes
+   every process of the PID namespace but itself, its init, and reaps them), wipes
    the working folder and ``/tmp``, and writes an ``end`` frame.
 
 The server marks itself not dumpable, so a learner's process (same user) cannot
-read its memory or trace it; a learner's process that kills it only ends its own
-job (the grader starts a new server).
+read its memory, trace it or open its descriptors (``/proc/1/fd``); in the sandbox it
+is pid 1 (bwrap ``--as-pid-1``), so no other process there holds the pipes to the
+test process, and the signals a notebook sends it are dropped by the kernel.
 """
 
 from __future__ import annotations
@@ -44,10 +46,9 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from . import frames, runner
+from . import frames, protocol, runner
+from .deadlines import Deadlines
 
-#: Largest request (program + files) a child accepts, bytes.
-MAX_REQUEST_BYTES = 256 * 2**20
 #: Largest single frame accepted from a notebook's process, bytes.
 MAX_MESSAGE_BYTES = 64 * 2**20
 #: How often the watchdog measures memory and disk, seconds.
@@ -63,11 +64,30 @@ _OUT = 1
 
 
 def _in_own_pid_namespace() -> bool:
-    """True only inside a bubblewrap PID namespace: the server is pid 2, bwrap's init pid 1.
+    """True only inside a bubblewrap PID namespace, where the server is pid 1 (``--as-pid-1``).
 
     ``kill(-1)`` kills every process the caller may signal; it is safe only here.
     """
-    return os.getpid() == 2 and os.getppid() == 1
+    # Issue 19: the server is the namespace's init itself. With bwrap's own init as pid 1
+    # (same user, dumpable), a notebook opened /proc/1/fd/1, the server's stdout, and wrote
+    # frames marked as the server's own (a forged "end"), or /proc/1/fd/0, its stdin (a
+    # forged job for the next notebook). The server is not dumpable: /proc/1/fd is closed.
+    return os.getpid() == 1
+
+
+def _reap(child: int) -> int | None:
+    """Reap every exited process (the server is the namespace's init: orphans come to it);
+    the wait status of ``child`` if it was among them."""
+    status = None
+    while True:
+        try:
+            pid, code = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return status
+        if pid == 0:
+            return status
+        if pid == child:
+            status = code
 
 
 def _set_dumpable(flag: int) -> None:
@@ -101,43 +121,47 @@ def _write_files(workdir: Path, files) -> None:
         target.write_bytes(base64.b64decode(encoded))
 
 
-def _child(config: dict, sender: int) -> None:
+def _child(config: dict, sender: int, requests: int) -> None:
     _set_dumpable(1)  # so that the server's watchdog can read this process's memory use
     while True:  # skip what an earlier job left unread (a request it never took)
         try:
-            request = frames.read(0, MAX_REQUEST_BYTES)
+            request = frames.read(0, frames.MAX_REQUEST_BYTES)
         except frames.FrameError:
             os._exit(71)
         if request is None:  # the grader closed the server's stdin: shut down
             os._exit(0)
-        if isinstance(request, dict) and request.get("m") == "job":
+        if isinstance(request, dict) and request.get("m") == protocol.ServerJob.KIND:
+            job = protocol.ServerJob.from_json(request)  # written by the (trusted) test process
             break
-    requests = os.dup(0)  # the test process's requests follow the job on the same pipe
-    _close_grader_descriptors(keep=(sender, requests))
+    # Issue 19: the test process's requests reach this process through a pipe of its own
+    # job (``requests``), relayed by the server, never through the server's stdin: a
+    # notebook holding a pipe can reopen it for writing (/proc/self/fd/N), and wrote a
+    # forged job into the server's stdin that the next notebook's process read as its own.
+    _close_grader_descriptors(keep=(sender, requests))  # fd 0 too
     if config["sandboxed"]:
         workdir = Path(config["home"])
         workdir.mkdir(mode=0o700, exist_ok=True)
     else:
         workdir = Path(tempfile.mkdtemp(prefix="mmlcalc-grade-"))
-    _write_files(workdir, request["files"])
-    settings = replace(runner.RunSettings(**request["settings"]), workdir=str(workdir))
+    _write_files(workdir, job.files)
+    limits = protocol.Limits.from_json(job.limits)
+    deadlines = Deadlines.from_json(job.deadlines)
     if config["sandboxed"]:
-        settings = replace(settings, tmpdir="/tmp")
+        tmpdir = "/tmp"
     else:  # outside a user namespace RLIMIT_NPROC would count all the instructor's processes
-        settings = replace(settings, processes=0, tmpdir=str(workdir))
-    frames.write(
-        sender,
-        {
-            "m": "start",
-            "workdir": str(workdir),
-            "timeout": float(request["timeout"]),
-            "memory_mb": int(settings.memory_mb),
-            "disk_mb": int(settings.disk_mb),
-            "processes": int(settings.processes),
-        },
+        limits = replace(limits, processes=0)
+        tmpdir = str(workdir)
+    started = protocol.Started(
+        workdir=str(workdir),
+        timeout=deadlines.notebook,
+        memory_mb=limits.memory_mb,
+        disk_mb=limits.disk_mb,
+        processes=limits.processes,
     )
-    program = runner.Program.from_plain(request["program"])
-    runner.child_main(program, settings, sender, requests)
+    frames.write(sender, started.to_json())
+    program = protocol.Program.from_plain(job.program)
+    place = runner.Place(workdir=str(workdir), tmpdir=tmpdir)
+    runner.child_main(program, limits, deadlines.cell, place, sender, requests)
 
 
 # --- the watchdog ---------------------------------------------------------------------
@@ -185,12 +209,13 @@ def _kill_job(child: int, sandboxed: bool, status: int | None) -> tuple[bool, in
         if status is None:
             with contextlib.suppress(ChildProcessError):
                 _, status = os.waitpid(child, 0)
-        for _ in range(400):  # orphans go to the namespace's init, which reaps them
+        for _ in range(400):  # orphans come to the server, the namespace's init: reaped here
             try:
                 os.kill(-1, signal.SIGKILL)
             except ProcessLookupError:
                 return True, status
             time.sleep(0.005)
+            _reap(child)
         return False, status
     # the child leads its own process group (runner.child_main): kill what is left in it
     with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -219,8 +244,12 @@ def _wipe(path: Path) -> None:
             path.unlink()
 
 
-def _supervise(config: dict, child: int, receiver: int) -> dict | None:
-    """Relay the child's frames, enforce the job's limits, clean up; the ``end`` frame."""
+def _supervise(config: dict, child: int, receiver: int, relay: int) -> protocol.JobEnd | None:
+    """Relay the child's frames, enforce the job's limits, clean up; the ``end`` frame.
+
+    Once the child has taken its job (its first frame), the test process's requests on
+    stdin are relayed to the child's own request pipe (``relay``), a read at a time.
+    """
     sandboxed = config["sandboxed"]
     writable = (os.path.dirname(config["home"]), *SCRATCH) if sandboxed else ()
     splitter = frames.Splitter(MAX_MESSAGE_BYTES)
@@ -228,14 +257,35 @@ def _supervise(config: dict, child: int, receiver: int) -> dict | None:
     deadline = next_watch = 0.0
     reason = status = exited_at = None
     eof = False
+    relaying, pending = True, b""  # requests read from stdin, not yet taken by the child
     os.set_blocking(receiver, False)
+    os.set_blocking(relay, False)
     while True:
-        readable = []
-        if not eof:
-            readable, _, _ = select.select([receiver], [], [], WATCH_INTERVAL)
+        readable = takes = []
+        watched = [] if eof else [receiver]
+        if start is not None and status is None and relaying and not pending:
+            watched.append(0)  # the next request only when the child took the last one
+        if watched or pending:
+            readable, takes, _ = select.select(
+                watched, [relay] if pending else [], [], WATCH_INTERVAL
+            )
         else:
             time.sleep(0.01)
-        if readable:
+        if 0 in readable:
+            pending = os.read(0, 1 << 20)
+            if not pending:  # stdin closed, the test process is gone: so are the requests
+                relaying = False
+                null = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(null, relay)  # the child reads the end of its requests
+                os.close(null)
+        if takes and status is None:
+            try:
+                pending = pending[os.write(relay, pending) :]
+            except BlockingIOError:
+                pass
+            except BrokenPipeError:  # nobody reads the requests any more
+                relaying, pending = False, b""
+        if receiver in readable:
             try:
                 data = os.read(receiver, 1 << 20)
             except BlockingIOError:
@@ -250,14 +300,13 @@ def _supervise(config: dict, child: int, receiver: int) -> dict | None:
                     break
                 for payload in payloads:
                     if start is None:  # written by our own code before any learner code
-                        start = json.loads(payload)
-                        deadline = time.monotonic() + start["timeout"]
+                        start = protocol.Started.from_json(json.loads(payload))
+                        deadline = time.monotonic() + start.timeout
                         continue
                     frames.write_raw(_OUT, RELAYED + payload)
-        if status is None:
-            pid, code = os.waitpid(child, os.WNOHANG)
-            if pid:
-                status, exited_at = code, time.monotonic()
+        reaped = _reap(child)  # and the orphans the job left (the server is their init)
+        if status is None and reaped is not None:
+            status, exited_at = reaped, time.monotonic()
         if status is not None and (eof or time.monotonic() - exited_at > 0.2):
             break
         if start is None:
@@ -269,14 +318,14 @@ def _supervise(config: dict, child: int, receiver: int) -> dict | None:
         if now >= next_watch:
             next_watch = now + WATCH_INTERVAL
             pids = _job_pids(child, sandboxed)
-            if sandboxed and start["processes"] and len(pids) > start["processes"]:
+            if sandboxed and start.processes and len(pids) > start.processes:
                 reason = "processes"  # RLIMIT_NPROC does not hold where the grader runs as root
                 break
-            memory = start["memory_mb"] * 2**20
+            memory = start.memory_mb * 2**20
             if memory and _memory_bytes(pids) > memory:
                 reason = "memory"
                 break
-            disk = start["disk_mb"] * 2**20
+            disk = start.disk_mb * 2**20
             if sandboxed and disk and _used_bytes(writable) > disk:
                 reason = "disk"
                 break
@@ -286,19 +335,19 @@ def _supervise(config: dict, child: int, receiver: int) -> dict | None:
         if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
             return None  # shut down: the grader closed stdin
     if start is not None:
-        _wipe(Path(start["workdir"]))
+        _wipe(Path(start.workdir))
     if sandboxed:
         for folder in map(Path, SCRATCH):
             for item in folder.iterdir() if folder.is_dir() else ():
                 if item.name != "matplotlib" and item.name not in config.get("keep", ()):
                     _wipe(item)
-    end = {"m": "end", "reason": reason, "exit": None, "signal": None, "clean": clean}
+    exit_status = killed_by = None
     if status is not None and os.WIFEXITED(status):
-        end["exit"] = os.WEXITSTATUS(status)
+        exit_status = os.WEXITSTATUS(status)
     elif status is not None and os.WIFSIGNALED(status):
         with contextlib.suppress(ValueError):
-            end["signal"] = signal.Signals(os.WTERMSIG(status)).name
-    return end
+            killed_by = signal.Signals(os.WTERMSIG(status)).name
+    return protocol.JobEnd(reason=reason, exit=exit_status, signal=killed_by, clean=clean)
 
 
 # --- the server -------------------------------------------------------------------------
@@ -308,8 +357,8 @@ def _supervise(config: dict, child: int, receiver: int) -> dict | None:
 CONTROL, RELAYED = b"Z", b"R"
 
 
-def _control(message: dict) -> None:
-    frames.write_raw(_OUT, CONTROL + json.dumps(message).encode())
+def _control(message: protocol.Message) -> None:
+    frames.write_raw(_OUT, CONTROL + json.dumps(message.to_json()).encode())
 
 
 def _prepare_matplotlib(config: dict) -> None:
@@ -338,22 +387,26 @@ def serve(config: dict) -> None:
     _set_dumpable(0)
     if config["sandboxed"]:
         os.makedirs(os.path.dirname(config["home"]), exist_ok=True)
-    _control({"m": "ready", "pid": os.getpid(), "sandboxed": config["sandboxed"]})
+    _control(protocol.ServerReady(pid=os.getpid(), sandboxed=config["sandboxed"]))
     while True:
         receiver, sender = os.pipe()
+        requests, relay = os.pipe()  # the test process's requests, for this job's child only
         child = os.fork()
         if child == 0:
             try:
                 os.close(receiver)
-                _child(config, sender)
+                os.close(relay)
+                _child(config, sender, requests)
             finally:
                 os._exit(70)
         os.close(sender)
-        end = _supervise(config, child, receiver)
+        os.close(requests)
+        end = _supervise(config, child, receiver, relay)
+        os.close(relay)
         if end is None:
             return
         _control(end)
-        if not end["clean"]:
+        if not end.clean:
             return  # processes survived the kill: the grader starts a new server
 
 
