@@ -19,6 +19,7 @@ import contextlib
 import html
 import importlib
 import inspect
+import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -36,8 +37,13 @@ __all__ = [
     "expect_equal",
     "expect_number",
     "expect_own_work",
+    "hidden_tests",
     "using_reference",
 ]
+
+#: How every failure of a hidden test begins (stock nbgrader and mmlcalc-grade alike).
+HIDDEN = "A hidden test failed: "
+_hidden_depth = [0]  # > 0 inside ``with hidden_tests():``
 
 
 class CheckFailed(AssertionError):
@@ -48,12 +54,37 @@ class CheckFailed(AssertionError):
     """
 
     def __init__(self, message: str):
+        if _hidden_depth[0] and not message.startswith(HIDDEN):
+            message = HIDDEN + message
         super().__init__(message)
         self.message = message
 
     def _render_traceback_(self) -> list[str]:
         return ["CheckFailed: " + line if i == 0 else line
                 for i, line in enumerate(self.message.splitlines())]
+
+
+@contextlib.contextmanager
+def hidden_tests():
+    """Checks in the block fail with what went wrong and the likely mistake, never the expected value.
+
+    The hidden part of every test cell runs inside it, under stock nbgrader and under
+    mmlcalc-grade alike, so a learner reads the same sentence from both: "A hidden test
+    failed: " and the check's name (the kind of input), what differs and the hint.
+
+    Examples
+    --------
+    >>> with hidden_tests():
+    ...     expect_close(2.0, 4.0, "slope on a hidden line", mistakes={"halved": 2.0})
+    Traceback (most recent call last):
+    ...
+    mmlcalc.checks.CheckFailed: A hidden test failed: slope on a hidden line: got 2, not the right value. Likely mistake: halved
+    """
+    _hidden_depth[0] += 1
+    try:
+        yield
+    finally:
+        _hidden_depth[0] -= 1
 
 
 def describe(value) -> str:
@@ -216,14 +247,20 @@ def expect_close(
         )
     if np.allclose(got_array, expected_array, rtol=rtol, atol=atol, equal_nan=True):
         return
-    if expected_array.ndim == 0:
+    if expected_array.ndim == 0 and _hidden_depth[0]:
+        message = f"{name}: got {_fmt(got_array)}, not the right value."
+    elif expected_array.ndim == 0:
         message = f"{name}: expected {_fmt(expected_array)}, got {_fmt(got_array)}."
     else:
         error = np.abs(got_array - expected_array)
         worst = np.unravel_index(int(np.nanargmax(np.where(np.isnan(error), np.inf, error))),
                                  error.shape)
         n_wrong = int(np.sum(~np.isclose(got_array, expected_array, rtol=rtol, atol=atol)))
+        at = tuple(map(int, worst))
         message = (
+            f"{name}: {n_wrong} of {error.size} values differ; at index {at} you got "
+            f"{_fmt(got_array[worst])}."
+        ) if _hidden_depth[0] else (
             f"{name}: {n_wrong} of {error.size} values differ; at index {tuple(map(int, worst))} "
             f"expected {_fmt(expected_array[worst])}, got {_fmt(got_array[worst])}."
         )
@@ -260,12 +297,17 @@ def expect_equal(got, expected, name: str = "your answer", *, hint: str | None =
     if got is None and expected is not None:
         raise CheckFailed(f"{name} gave None: did the function forget to `return` its result?")
     if isinstance(expected, str) and not isinstance(got, str):
-        raise CheckFailed(f"{name} should be text such as {expected!r}, got {describe(got)}.")
+        such = "" if _hidden_depth[0] else f" such as {expected!r}"
+        raise CheckFailed(f"{name} should be text{such}, got {describe(got)}.")
     if type(expected) is bool and not isinstance(got, (bool, np.bool_)):
         raise CheckFailed(f"{name} should be True or False, got {describe(got)}.")
     same = (str.__str__(got) == expected) if isinstance(expected, str) else bool(got == expected)
     if not same:
-        message = f"{name}: expected {expected!r}, got {got!r}."
+        message = (
+            f"{name}: got {got!r}, not the right answer."
+            if _hidden_depth[0]
+            else f"{name}: expected {expected!r}, got {got!r}."
+        )
         raise CheckFailed(f"{message} Hint: {hint}" if hint else message)
 
 
@@ -333,6 +375,7 @@ def first_call_into(files: dict[str, str], function: Callable, *args):
 
 def not_own_work(name: str, called: str) -> CheckFailed:
     """The failure of :func:`expect_own_work`: ``name`` called ``called`` in the package."""
+    called = re.sub(r"\._(\w+)_dispatcher$", r".\1", called)  # NumPy's np.polyfit and friends
     return CheckFailed(f"{name} calls {called}: this task asks you to write the formula yourself.")
 
 

@@ -208,7 +208,7 @@ def week1_cases() -> list[Case]:
             },
             18.0,
             lost=frozenset({"w1_forward_difference_matches_formula"}),
-            message="a hidden test (check",
+            message="A hidden test failed: ",
         ),
         Case(
             "invalid_json",

@@ -182,7 +182,7 @@ def test_feedback_shows_no_hidden_test_code_and_no_hidden_expected_value(batch, 
 @pytest.mark.sandbox
 def test_hidden_failures_name_the_check_and_the_likely_mistake_only(batch):
     result = batch.results("visible_only")["w1_forward_difference_matches_formula"]
-    assert result["message"].startswith("a hidden test (check ")
+    assert result["message"].startswith("A hidden test failed: ")
     assert "Likely mistake: a negative h steps to the left of x" in result["message"]
     assert "expected" not in result["message"]
 
