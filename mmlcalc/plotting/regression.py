@@ -76,6 +76,15 @@ def _log_levels(values: np.ndarray, count: int = 12) -> np.ndarray:
     return np.geomspace(max(low, 1e-12) * 1.05, max(high, low * 10), count)
 
 
+def _chi2_colourbar(figure, filled, ax) -> None:
+    """A colour bar for a χ² map drawn in log10(χ²): its ticks read χ² itself."""
+    from matplotlib.ticker import FuncFormatter
+
+    bar = figure.colorbar(filled, ax=ax)
+    bar.ax.set_title("χ²", fontsize=9)  # a title, not a side label: the next panel's is close
+    bar.ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{10**value:.3g}"))
+
+
 def _error_bars(ax, x, y, uncertainty) -> None:
     """The data as black points with their uncertainties (``uncertainty`` None: no bars)."""
     ax.errorbar(x, y, yerr=uncertainty, fmt="o", color=PALETTE["black"], markersize=4, label="data")
@@ -130,9 +139,10 @@ class LineFitScene(Scene):
         grid = line_chi_squared(self.x, self.y, grid_m, grid_c, uncertainty)
         levels = _log_levels(grid)
         mp = self.map_ax
-        mp.contourf(
+        filled = mp.contourf(
             grid_m, grid_c, _log10(grid), levels=_log10(levels), cmap=CHI2_CMAP, extend="both"
         )
+        _chi2_colourbar(figure, filled, mp)
         mp.contour(grid_m, grid_c, grid, levels=levels, colors=PALETTE["black"], linewidths=0.5)
         mp.plot(
             *self.best,
@@ -152,7 +162,8 @@ class LineFitScene(Scene):
         (self.point,) = mp.plot(
             [], [], label="your line", **{**ROLES["point"], "color": PALETTE["red"]}
         )
-        mp.legend(loc="upper right", fontsize=8)
+        # below the map, not on it: the dot may go anywhere in the box
+        mp.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize=8)
         self.artists = [self.bars, self.line, self.point]
 
     def update(self, slope: float = 1.0, intercept: float = 0.0) -> dict:
@@ -247,9 +258,10 @@ class ChiSquaredDescentScene(Scene):
         grid = chi_squared_on_grid(model, self.x, self.y, grid0, grid1, uncertainty)
         levels = _log_levels(grid, 14)
         mp = self.map_ax
-        mp.contourf(
+        filled = mp.contourf(
             grid0, grid1, _log10(grid), levels=_log10(levels), cmap=CHI2_CMAP, extend="both"
         )
+        _chi2_colourbar(figure, filled, mp)
         mp.contour(grid0, grid1, grid, levels=levels, colors=PALETTE["black"], linewidths=0.5)
         self.reference = None if reference is None else np.asarray(reference, dtype=float)
         weights = 1.0 if uncertainty is None else 1.0 / np.asarray(uncertainty, float) ** 2
@@ -298,7 +310,8 @@ class ChiSquaredDescentScene(Scene):
             markeredgewidth=2.0,
             label="stopped here",
         )
-        mp.legend(loc="upper right", fontsize=8)
+        # below the map, not on it: a path may run anywhere in the box
+        mp.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=4, fontsize=8)
 
         ax = self.data_ax
         _error_bars(ax, self.x, self.y, uncertainty)

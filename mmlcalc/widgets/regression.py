@@ -200,12 +200,16 @@ def chi_squared_descent_explorer(
                     f"{best:.2f}: a false minimum"
                 )
             return "converged: the steps became tiny"
-        return {
+        text = {
             "converges": "still settling when the step count ran out",
             "oscillates": "zig-zagging when the step count ran out",
             "cycles": "bouncing in a bounded cycle: it will never settle",
             "diverges": "running away when the step count ran out",
         }[regime]
+        best = s["reference_chi_squared"]
+        if best is not None and s["chi_squared"] > 10 * best:
+            text += f", with χ² far above the library's {best:.2f} (off the data, on the plateau)"
+        return text
 
     def readout(s: dict) -> str:
         p = s["params"]
