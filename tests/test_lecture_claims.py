@@ -120,6 +120,30 @@ def test_every_lecture_has_a_claims_table(path):
     )
 
 
+@pytest.mark.parametrize("path", LECTURES, ids=[path.name for path in LECTURES])
+def test_every_static_figure_has_a_caption(path):
+    """A cell that shows a figure (``plt.show()``) is followed by a markdown caption that
+    says in words what the figure shows, starting "*Figure:*" (issue 16, item 7)."""
+    import nbformat
+
+    cells = nbformat.read(path, as_version=4).cells
+    missing = [
+        f"cell {index}: {cell.source.strip().splitlines()[0][:80]}"
+        for index, cell in enumerate(cells)
+        if cell.cell_type == "code"
+        and "plt.show()" in cell.source
+        and not (
+            index + 1 < len(cells)
+            and cells[index + 1].cell_type == "markdown"
+            and cells[index + 1].source.lstrip().startswith("*Figure:*")
+        )
+    ]
+    assert not missing, (
+        f"{path.name}: these figures have no caption (a markdown cell right after them that "
+        "starts with *Figure:* and says in words what the figure shows):\n  " + "\n  ".join(missing)
+    )
+
+
 # ---------------------------------------------------------------------------- the rules
 
 
