@@ -447,7 +447,7 @@ class MultipleChoice(widgets.VBox):
         # a real button (Tab reaches it, Enter or Space presses it), labelled by its text
         self.explain_button = widgets.Button(
             description="Show the explanation", tooltip="Show why the right option is right",
-            layout=widgets.Layout(width="auto"),
+            layout=widgets.Layout(width="auto", align_self="flex-start"),
         )
         self.explain_button.on_click(self._explain)
         super().__init__(
