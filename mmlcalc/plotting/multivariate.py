@@ -532,6 +532,11 @@ class SandpitScene(Scene):
             zorder=0,
         )
         self.reveal.set_visible(False)
+        # the colour bar of the revealed landscape: its space is kept from the start, but it
+        # is drawn (as a moving artist) only once the game is over, so it gives nothing away
+        self.colorbar = ax.figure.colorbar(self.reveal, ax=ax, shrink=0.9)
+        self.colorbar.ax.set_title(f"height{unit}", fontsize=8)
+        self.colorbar.ax.set_visible(False)
         ax.set_aspect("equal")  # imshow(aspect="auto") reset it: keep distances true
         (self.goal,) = ax.plot(
             *land.deepest[:2],
@@ -607,6 +612,7 @@ class SandpitScene(Scene):
         self.shortest = 0.08 * self.width  # shortest arrow drawn (its length is in the readout)
         self.artists = [
             self.reveal,
+            self.colorbar.ax,
             self.goal,
             self.traps,
             self.aim_h,
@@ -623,6 +629,7 @@ class SandpitScene(Scene):
         (x0, x1), (y0, y1) = land.bounds
         over = game.over
         self.reveal.set_visible(over)
+        self.colorbar.ax.set_visible(over)
         self.goal.set_visible(over)
         self.traps.set_visible(over)
         self.aim_h.set_data([x0, x1], [y, y])
@@ -686,9 +693,7 @@ def plot_sandpit(
     if x is None and y is None:  # no aim to show
         for artist in (scene.aim, scene.aim_h, scene.aim_v):
             artist.set_visible(False)
-    if game.over:  # the landscape is revealed: say what its colours mean
-        unit = f" ({game.landscape.unit})" if game.landscape.unit else ""
-        ax.figure.colorbar(scene.reveal, ax=ax, label=f"height of the ground{unit}")
+    if game.over:  # the landscape is revealed: the colour bar shows, the legend names the marks
         scene.goal.set_label("deepest point")
         scene.traps.set_label("local minima (traps)")
         scene.marks.set_label("probes")

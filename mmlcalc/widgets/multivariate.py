@@ -266,8 +266,8 @@ class SandpitExplorer(Explorer):
                 "so far is a green diamond. In the gradient mode a red arrow at each probe is "
                 "the Jacobian of the ground's height: it points uphill, so deeper ground lies "
                 "the other way. When the game ends the landscape is revealed as a colour map, "
-                "darker where lower, with the deepest point as a red star and local minima as "
-                "purple crosses."
+                "darker where lower, with a colour bar of its heights at the right, the deepest "
+                "point as a red star and local minima as purple crosses."
             ),
             figsize=(6.0, 5.4),
             rebuild_on=("landscape", "mode"),
