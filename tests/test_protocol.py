@@ -14,7 +14,7 @@ import pytest
 
 from mmlcalc_grade import frames, protocol
 from mmlcalc_grade.deadlines import Deadlines
-from mmlcalc_grade.protocol import EndKind, Ending
+from mmlcalc_grade.protocol import Ending, EndKind
 
 #: One example of every message kind.
 EXAMPLES = [
