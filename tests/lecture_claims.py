@@ -260,6 +260,7 @@ _NOT_PROSE = [
     re.compile(rf"(?i)\b(?:{_NAME_WORDS})\s*\d+(?:\s*(?:[–,-]|and|or|to)\s*\d+)*"),  # week 3
     re.compile(r"\b\d-D\b"),  # 1-D, 2-D: names of dimensions
     re.compile(r"\*\*\d+\.\*\*"),  # **1.**: the number of an exercise
+    re.compile(r"χ²"),  # chi-squared: the name of week 6's cost, not a power
 ]
 
 

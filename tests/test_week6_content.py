@@ -197,7 +197,7 @@ def test_explorer_readouts(lecture):
     )
     library, _ = library_fit()
     text = shown["Steepest descent on χ²"]
-    assert text.startswith("after 10 steps (converged)")
+    assert text.startswith("after 10 steps, converged: the steps became tiny")
     assert f"μ = {library[0]:.4f}, σ = {library[1]:.4f}" in text
     assert f"library: μ = {library[0]:.4f}, σ = {library[1]:.4f}" in text
 
