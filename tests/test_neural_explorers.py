@@ -201,7 +201,26 @@ def test_run_100_is_fast_and_stops_at_the_end_of_the_axis():
 def test_plot_training_static_and_limits():
     X, Y = target_curve("absolute value", 21)
     _left, right = plot_training(X, Y, 4, 0.3, 20, figure=Figure()).axes
-    assert right.get_ylim() == pytest.approx(COST_LIMITS)
-    assert len(right.lines[0].get_xdata()) == 21
+    costs = right.lines[0].get_ydata()
+    assert len(costs) == 21
+    # a static figure's axes fit its one run: steps 0 to 20, the costs with a decade of room
+    assert right.get_xlim() == (0, 20)
+    assert right.get_ylim() == pytest.approx((min(costs) / 10, max(costs) * 10))
+    assert COST_LIMITS[0] < min(costs) and max(costs) < COST_LIMITS[1]
+    assert f"{costs[-1]:.3g} after 20 steps" in right.texts[-1].get_text()
     with pytest.raises(ValueError, match="shape"):
         plot_training(X.T, Y.T, 4, 0.3, 1, figure=Figure())
+
+
+def test_the_explorers_step_axis_grows_with_the_steps_taken_and_keeps_the_training():
+    explorer = training_explorer(width=4, learning_rate=0.3)
+    assert explorer.scene.right.get_xlim() == (0, 100)
+    explorer.buttons["run"].click()
+    trainer = explorer.scene.trainer
+    assert explorer.scene.right.get_xlim() == (0, 100) and trainer.steps == 100
+    explorer.buttons["step"].click()  # step 101: the axis now ends at 300, same training
+    assert explorer.scene.right.get_xlim() == (0, 300)
+    assert explorer.scene.trainer is trainer and explorer.shown["steps"] == 101
+    assert len(explorer.scene.cost_curve.get_xdata()) == 102
+    explorer.buttons["reset"].click()
+    assert explorer.scene.right.get_xlim() == (0, 100) and explorer.shown["steps"] == 0

@@ -73,9 +73,12 @@ class NeuronScene(Scene):
         ax.set_ylabel("output a")
         ax.set_title(f"One neuron: a = {activation_name}(w·x + b)")
         (self.curve,) = ax.plot([], [], label="a = σ(w·x + b)", **ROLES["function"])
-        self.middle = ax.axvline(0.0, **{**ROLES["guide"], "color": PALETTE["red"]})
+        self.middle = ax.axvline(
+            0.0, label="middle, where w·x + b = 0", **{**ROLES["guide"], "color": PALETTE["red"]}
+        )
         (self.point,) = ax.plot([], [], **ROLES["point"])
-        ax.legend(loc="upper left", fontsize=9)
+        # under the panel: inside it, the legend would cover the curve for some w and b
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncols=2, fontsize=8)
         self.artists = [self.curve, self.middle, self.point]
 
     def update(self, w: float = 1.0, b: float = 0.0) -> dict:
@@ -495,5 +498,19 @@ def plot_training(
         axes = figure.subplots(1, 2)
     end = max(steps, 10) if max_steps is None else max(max_steps, steps)
     scene = TrainingScene(axes, X, Y, target, max_steps=end, seed=seed)
-    scene.update(width=width, learning_rate=learning_rate, steps=steps)
+    shown = scene.update(width=width, learning_rate=learning_rate, steps=steps)
+    # a static figure shows one run: the cost axis spans that run's costs (a decade of room
+    # either side), and the first and last costs are written in the corner
+    history = np.asarray(scene.trainer.history)
+    scene.right.set_ylim(history.min() / 10, history.max() * 10)
+    scene.right.text(
+        0.98,
+        0.96,
+        f"cost {history[0]:.3g} at step 0"
+        + (f"\n{shown['cost']:.3g} after {shown['steps']} steps" if shown["steps"] else ""),
+        transform=scene.right.transAxes,
+        ha="right",
+        va="top",
+        fontsize=8,
+    )
     return figure
