@@ -278,9 +278,39 @@ def tan_errors(lec):
     assert errors[0] / errors[1] > 100 and about(errors[0] / errors[1], 100, 1.1)
 
 
+def forward_error_over_dx(lec):
+    table = rows(lec.stdout("def cube"))
+    ratios = [row[-1] for row in table]
+    estimates = [row[1] for row in table]  # Δx, estimate, error, error / Δx
+    assert shown_as(ratios[-1], "6") and all(abs(r - 6) <= 0.11 for r in ratios), ratios
+    assert abs(estimates[-1] - 12) < 1e-3, estimates
+
+
+def other_bases(lec):
+    lines = lec.stdout("for base in [2.0, np.e, 3.0]").splitlines()
+    slopes = [float(line.rsplit("=", 1)[1]) for line in lines]
+    assert shown_as(math.log(2.0), f"{slopes[0]:.5f}") and shown_as(
+        math.log(3.0), f"{slopes[2]:.5f}"
+    )
+
+
+def product_rule_five(lec):
+    assert "product rule: u′v + uv′ = 5.0000" in lec.stdout("product rule: u′v + uv′")
+
+
 # ---------------------------------------------------------------------------- the table
 
 CLAIMS: list[Claim] = [
+    Claim(
+        "The error divided by $\\Delta x$ settles on $3x = 6$, as the algebra predicted",
+        forward_error_over_dx,
+    ),
+    Claim(
+        "The numbers agree; at $x = 2$ the exact slope is $3 \\cdot 2^2 = 12$",
+        forward_error_over_dx,
+    ),
+    Claim("(for other bases it is $\\ln a$)", other_bases),
+    Claim("where the rule gives $1 \\cdot 1 + 2 \\cdot 2 = 5$", product_rule_five),
     Claim(
         "the temperature is 15 °C at sea level and falls by 6.5 °C for every kilometre you climb,"
         " up to 11 km",

@@ -260,9 +260,60 @@ def exercise_3_eigenvalues(lec):
     assert np.linalg.eigvalsh(np.array([[2.0, 1.0], [1.0, 2.0]])).tolist() == [1.0, 3.0]
 
 
+def both_agree(lec):
+    lines = lec.stdout("total = df_dx(p_t)").splitlines()
+    by_formula, direct = (float(line.rsplit(" ", 1)[1]) for line in lines)
+    assert abs(by_formula - direct) < 1e-8, (by_formula, direct)
+
+
+def linear_error_is_quadratic(lec):
+    q, step = np.array([1.5, 0.3]), np.array([0.01, -0.02])
+    errors = [
+        np.abs(polar(q + s) - polar(q) - polar_jacobian(q) @ s).max() for s in (step, step / 2)
+    ]
+    assert about(errors[0] / errors[1], 4, 1.1), errors
+
+
+#: The lecture's Jacobian of h at its four flat points, read from the kernel.
+FLAT_JACOBIANS = (
+    "[jacobian_h(np.array(p, float)).tolist() for p in [(1, 1), (1, -1), (-1, 1), (-1, -1)]]"
+)
+
+
+def four_flat_points(lec):
+    assert lec.value(FLAT_JACOBIANS) == [[0.0, 0.0]] * 4
+
+
+def kinds_of_flat_points(lec):
+    text = lec.stdout("eigenvalues = np.linalg.eigvalsh(hessian_h(")
+    for point, kind in (
+        ("(1, 1)", "saddle"),
+        ("(1, -1)", "minimum"),
+        ("(-1, 1)", "maximum"),
+        ("(-1, -1)", "saddle"),
+    ):
+        assert re.search(re.escape(point) + r": eigenvalues .*, a " + kind, text), (point, text)
+
+
 # ---------------------------------------------------------------------------- the table
 
 CLAIMS: list[Claim] = [
+    Claim(
+        "Both agree: differentiate the composed function directly or add up the partial "
+        "contributions, you get the same rate.",
+        both_agree,
+    ),
+    Claim("the error shrinks like the square of the step", linear_error_is_quadratic),
+    Claim(
+        "has $J = [3x^2 - 3,\\ -3y^2 + 3]$, zero at the four points $(\\pm 1, \\pm 1)$",
+        four_flat_points,
+        values=(FLAT_JACOBIANS,),
+    ),
+    Claim(
+        "the minimum at $(1, -1)$ in a dark valley, the maximum at $(-1, 1)$ on a light hill, and "
+        "the saddles at $(1, 1)$ and $(-1, -1)$, where the contours cross",
+        kinds_of_flat_points,
+    ),
     Claim(
         "where `i` is the position of the input that moves (0 for $x$, 1 for $y$)",
         input_positions,
