@@ -152,7 +152,8 @@ def product_rule_explorer(u: Callable, v: Callable, du: Callable | None = None,
     3.0
     """
     controls = {
-        "x": float_slider("x", x, x_range[0], x_range[1], 0.05),
+        # moving x redraws the whole figure (its axes fit the new rectangle): on release only
+        "x": float_slider("x", x, x_range[0], x_range[1], 0.05, continuous_update=False),
         "dx": float_slider("Δx", dx, 0.0, DX_MAX, 0.01),
     }
 
