@@ -22,12 +22,12 @@ def bumps_jacobian(p):
     return np.array([bumps_dx(p), -np.sin(p[0]) * np.sin(p[1])])
 
 
-def polar(p):
-    return np.array([p[0] * np.cos(p[1]), p[0] * np.sin(p[1])])
+def squaring(p):
+    return np.array([p[0] ** 2 - p[1] ** 2, 2 * p[0] * p[1]])
 
 
-def polar_jacobian(p):
-    return np.array([[np.cos(p[1]), -p[0] * np.sin(p[1])], [np.sin(p[1]), p[0] * np.cos(p[1])]])
+def squaring_jacobian(p):
+    return np.array([[2 * p[0], -2 * p[1]], [2 * p[1], 2 * p[0]]])
 
 
 BOX = ((-3.0, 3.0), (-3.0, 3.0))
@@ -58,7 +58,9 @@ CASES = [
     ),
     (
         "grid under a map",
-        lambda: jacobian_map_explorer(polar, polar_jacobian),
+        lambda: jacobian_map_explorer(
+            squaring, squaring_jacobian, x=1.0, y=0.3, size=0.5, bounds=((0.2, 1.8), (-0.8, 0.8))
+        ),
         "size",
         np.linspace(0.5, 0.02, 25),
     ),
