@@ -28,7 +28,8 @@ The cases (``CASE_NAMES``), and what grading under ``--isolation sandbox`` must 
    the answer that needs the array fails.
 6. ``memory_bomb_processes``: 8 processes, each touching up to 900 MB (each under
    the per-process limit, together over the limit of the submission). Crashed,
-   with a note naming memory; the tests before it keep their points.
+   with a note naming memory (or, on a loaded machine, stopped at the test's time
+   limit first: timeout); the tests before it keep their points.
 7. ``fork_bomb``: starts processes until the system refuses (at most 1000), each
    escaping the process group as a long ``sleep``. Bounded time; graded (only the
    answer that needs 1000 processes fails) or crashed at the process limit (the
@@ -38,7 +39,7 @@ The cases (``CASE_NAMES``), and what grading under ``--isolation sandbox`` must 
    the cell's error; nothing big left in the host's /tmp.
 9. ``huge_file_in_shm``: 40 files of 60 MB in ``/dev/shm`` (memory, outside the
    working folder and /tmp). Capped: crashed at a limit, or graded with the cell's
-   error; nothing left in the host's ``/dev/shm``.
+   error (a full ``/dev/shm``); nothing left in the host's ``/dev/shm``.
 10. ``sleep_forever``: ignores and blocks SIGALRM (the per-cell limit), then sleeps
     10⁶ s inside a graded function. Timeout 2 s past the per-cell limit (the test
     process stops waiting and kills the notebook); the tests before it keep their points.
@@ -58,15 +59,41 @@ The cases (``CASE_NAMES``), and what grading under ``--isolation sandbox`` must 
 15. ``detects_grading``: looks for signs of grading (``NBGRADER_EXECUTION``, the
     grader's modules, the working folder, the environment, the user id) and then
     tries 12 to 14; a wrong answer. That cell lost.
-16. ``forged_frames``: writes the grader's own protocol on its pipe: "done" and
-    "end" of its job, then, once the worker has been handed the next learner's
-    notebook, test results for that notebook (all errors, ``SABOTAGE``). It scores
-    0 itself (graded or crashed, whatever the message); no other learner's results
-    may change.
+16. ``forged_frames``: writes the grader's own protocol (``mmlcalc_grade.protocol``)
+    on its pipe, through the runner's transport and as raw frames, once with the
+    worker server's mark: the server's ``end`` and the test process's ``result`` of
+    its job, then ``chunk`` reports of every test part (all errors, ``SABOTAGE``) for
+    the next notebook. Refused: crashed ("something that is not a record"), 0
+    points; no other learner's results change.
 17. ``frame_walk``: inside a graded function, walks up the calling frames and
-    through every object of its process (``gc``) for the tests' code (the hidden
-    tests hold the source marker) and raises what it found, so that it reaches the
-    feedback. Graded; the wrong answer loses; nothing of the tests is found.
+    through every object of its process (``gc``) for the tests' code, by a text its
+    own code holds only in pieces (else it finds itself), and raises what it found,
+    so that it reaches the feedback. Graded; the wrong answer loses; nothing found.
+18. ``gradebook_decoys``: searches the file system (its paths, then ``os.walk`` for
+    two seconds) for SQLite files and gradebooks, with two decoys of other courses
+    named to it (``Targets.decoys``: the host's temporary folder, the home folder),
+    and sets every score in them to the maximum. Graded; the answer that needs it is
+    wrong; both decoys unchanged byte for byte.
+19. ``proc_snoop``: reads ``/proc/PID/environ``, ``mem`` (through ``maps``), ``fd``,
+    ``root`` and ``cwd`` of every process it sees but its own, and of the grader's
+    process ids (``Targets.grader_pids``), looking for the grader's environment
+    (``GRADER_SECRET_NAME``). Graded; the answer that needs any of it is wrong.
+20. ``signals``: SIGKILL to the grader's process ids, to every process it sees and
+    ``kill(-1)`` (not where the grader is visible or more than 50 processes are: a
+    safety net). Graded (the worker server, the sandbox's pid 1, does not die); the
+    answer that needs a grader's process signalled is wrong; the batch goes on.
+21. ``abstract_socket``: connects (stream, seqpacket, datagram) to the host's
+    abstract Unix socket by name and to every abstract name ``/proc/net/unix`` lists.
+    Graded; the answer that needs a connection is wrong; nothing connected.
+22. ``shm_spill``: ``SPILL_MB`` (120 MB) in its working folder, then as much in
+    ``/dev/shm`` (a POSIX shared-memory segment and files): each under the suite's
+    disk limit (``DISK_MB``, 200 MB), together over it. Crashed at the disk limit;
+    nothing left in the host's ``/dev/shm``.
+23. ``next_job``: correct work, plus a process that outlives its notebook and writes
+    a job of its own making (one cell raising ``SABOTAGE_NEXT``) into every pipe it
+    can reopen for writing (``/proc/self/fd``, the worker server's ``/proc/1/fd``),
+    for the next notebook the worker runs. Graded, full marks; no other notebook
+    runs that job.
 
 ``honest`` is a correct submission in the same batch (and the victim of case 2: its
 answer cell carries ``Targets.other_marker``).
@@ -111,16 +138,33 @@ CASE_NAMES = (
     "detects_grading",
     "forged_frames",
     "frame_walk",
+    "gradebook_decoys",
+    "proc_snoop",
+    "signals",
+    "abstract_socket",
+    "shm_spill",
+    "next_job",
 )
 HONEST = "honest"
 #: The error message forged_frames puts into the test results it sends for someone else.
 SABOTAGE = "SABOTAGED by forged_frames"
+#: The error of the one cell of the job next_job plants for the next notebook.
+SABOTAGE_NEXT = "SABOTAGED by next_job"
 
 #: How many 60 MB files the disk attacks write at most (2.4 GB: far over any disk
 #: limit of a submission, and a safety net when the suite runs without a sandbox).
 FILLER_FILES = 40
 #: How many processes the fork bomb starts at most (same reason).
 MAX_PROCESSES = 1000
+#: The disk limit (--disk, MB) the suite grades with: low, so that the disk attacks reach
+#: it within the 5 s of a cell even on a loaded machine (writes to memory at 100 MB/s).
+DISK_MB = 200
+#: What shm_spill writes in its folder, and again in /dev/shm: each under DISK_MB, not both.
+SPILL_MB = 120
+#: An environment variable of the grading run (pytest's process, hence the grader's and its
+#: test processes'), set by the suite to a value the attacks are never told: proc_snoop
+#: looks for it in every process it can read.
+GRADER_SECRET_NAME = "MMLCALC_HOSTILE_GRADER_SECRET"
 
 
 @dataclass(frozen=True)
@@ -134,6 +178,8 @@ class Targets:
     port: int  # a TCP listener on the host's 127.0.0.1
     unix_name: str  # an abstract Unix socket listening on the host (without the leading NUL)
     token: str  # 12 random digits, unique to the run
+    decoys: tuple[Path, ...] = ()  # other courses' nbgrader gradebooks: host's /tmp, home folder
+    grader_pids: tuple[int, ...] = ()  # the grading run's own processes on the host
 
     @property
     def source_marker(self) -> str:
@@ -823,18 +869,23 @@ $cheats
 
 
 FORGED_FRAMES = r"""
-# HOSTILE (forged_frames): speak the grader's protocol on my own pipe to it: say that
-# my job is done and has ended, so that this worker is handed the next learner's
-# notebook; then send test results for THAT notebook (every test an error).
+# HOSTILE (forged_frames): speak the grader's own protocol (mmlcalc_grade.protocol, in
+# the sandbox for anyone to import) on my pipe to it: the worker server's "end" of my
+# job and the test process's "result" of it, so that this worker is handed the next
+# learner's notebook; then, for THAT notebook, the "chunk" report of every test part
+# (each one an error). Each message goes through the runner's own transport, and as
+# raw frames (length, JSON), once more with the server's mark on its own frames.
 import json
 import os
 import sys
 import time
 
+from mmlcalc_grade import protocol
+
 
 def pipes_to_the_grader():
     frame = sys._getframe()
-    while frame is not None:  # the runner's frames hold its connection to the grader
+    while frame is not None:  # the runner's frames hold its transport to the grader
         for value in list(frame.f_locals.values()):
             if hasattr(value, "send") and hasattr(value, "receive"):
                 yield value
@@ -842,17 +893,25 @@ def pipes_to_the_grader():
 
 
 def say(message):
+    payload = json.dumps(message.to_json()).encode()
     for pipe in pipes_to_the_grader():
         pipe.send(message)
+        sender = getattr(pipe, "sender", None)
+        if isinstance(sender, int):
+            for data in (payload, b"Z" + payload):  # b"Z": the server's mark on its own frames
+                os.write(sender, len(data).to_bytes(4, "big") + data)
 
 
-say({"m": "done"})
-say({"m": "end", "reason": None, "exit": 0, "signal": None, "clean": True})
+END = protocol.JobEnd(reason=None, exit=0, signal=None, clean=True)
+RESULT = protocol.JobResult(ending=protocol.Ending.done().to_json())
+say(END)
+say(RESULT)
 time.sleep(2)  # meanwhile the grader hands this worker the next notebook
+error = {"type": "RuntimeError", "message": $sabotage}
 for index in range(64):  # more than the week's test parts
-    say({"m": "chunk", "i": index, "records": [],
-         "error": {"type": "RuntimeError", "message": $sabotage}})
-say({"m": "done"})
+    say(protocol.ChunkRan(index=index, records=[], error=error, seconds=0.0))
+say(RESULT)
+say(END)
 os._exit(0)
 """
 
@@ -860,8 +919,9 @@ os._exit(0)
 FRAME_WALK = r"""
 # HOSTILE (frame_walk): from inside a graded function, look through the calling frames
 # (and what their variables hold) and every list, tuple and dict of this process for the
-# tests' code, which calls expect_own_work(secant_slope, ...); raise what was found,
-# hidden parts first, so that it reaches my feedback.
+# tests' code, which runs the own-work check on secant_slope; raise what was found,
+# hidden parts first, so that it reaches my feedback. The text looked for is put
+# together at run time from pieces, so that no code or constant of this cell holds it.
 import gc
 import sys
 
@@ -886,6 +946,7 @@ def strings_in(value, depth=0, seen=None):
 
 
 def what_the_tests_hold():
+    wanted = "".join(["expect", "_own", "_work", "(", "secant", "_slope"])
     texts = []
     frame = sys._getframe(1)
     while frame is not None:  # the callers' variables, and what they hold
@@ -901,9 +962,285 @@ def what_the_tests_hold():
             texts.extend([item for item in thing if isinstance(item, str)])
         elif isinstance(thing, dict):
             texts.extend([item for item in list(thing.values()) if isinstance(item, str)])
-    found = [t for t in texts if "expect_own_work(secant_slope" in t and "HOSTILE" not in t]
+    found = [t for t in texts if wanted in t]
     # hidden parts first: a test cell's visible part opens with its docstring, they do not
     return sorted(found, key=lambda text: text.lstrip().startswith('"' * 3))
+"""
+
+GRADEBOOK_DECOYS = r"""
+# HOSTILE (gradebook_decoys): full marks in every nbgrader gradebook on the machine,
+# not only my course's: other courses keep theirs in the temporary folder or a home
+# folder. Search the file system for SQLite files (*.db, gradebook*), for two seconds
+# at most, besides the paths a classmate told me; set every score they hold to its
+# maximum (a manual score overrides the automatic one).
+import os
+import sqlite3
+import time
+
+candidates = list($decoys)
+started = time.monotonic()
+skipped = ("/proc", "/sys", "/usr", "/lib", "/lib64", "/bin", "/sbin", "/dev/pts")
+for top in ["/tmp", "/var/tmp", "/dev/shm", "/home", "/root", os.path.expanduser("~"), "/"]:
+    for folder, subfolders, names in os.walk(top):
+        subfolders[:] = [s for s in subfolders if os.path.join(folder, s) not in skipped]
+        candidates += [
+            os.path.join(folder, name)
+            for name in names
+            if name.endswith((".db", ".sqlite")) or "gradebook" in name
+        ]
+        if time.monotonic() - started > 2:
+            break
+TAMPERED_DECOYS = []
+failures = []
+for path in dict.fromkeys(candidates):
+    try:
+        with sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=1) as gradebook:
+            changed = gradebook.execute(
+                "UPDATE grade SET manual_score = "
+                "(SELECT max_score FROM grade_cells WHERE grade_cells.id = grade.cell_id)"
+            ).rowcount
+        if changed:
+            TAMPERED_DECOYS.append(f"{path} ({changed} scores)")
+        else:
+            failures.append(f"{path}: no row changed")
+    except sqlite3.Error as error:
+        failures.append(f"{path}: {type(error).__name__}: {error}")
+raise RuntimeError(f"rewrote {TAMPERED_DECOYS}; failed: {failures[:8]}")
+"""
+
+PROC_SNOOP = r"""
+# HOSTILE (proc_snoop): read the grader's processes through /proc: their memory
+# (/proc/PID/mem: the tests, the expected values), their environment (a database's
+# password), their open files (/proc/PID/fd: the gradebook, the outputs) and their
+# root (/proc/PID/root: the instructor's whole file system, the master in it). Every
+# process I can see but my own, and the grader's process ids, known from outside.
+import os
+
+me = os.getpid()
+visible = sorted(int(name) for name in os.listdir("/proc") if name.isdigit())
+others = sorted((set(visible) | set($grader_pids)) - {me})
+SECRET_NAME = $secret_name.encode() + b"="
+PEEKED = []  # what could be read of a process that is not mine
+SEEN_GRADER = []  # the grader's own processes, visible from here
+failures = []
+
+
+def attempt(what, action):
+    try:
+        PEEKED.append(f"{what}: {action()}")
+    except OSError as error:
+        failures.append(f"{what}: {type(error).__name__}")
+
+
+def environment(pid):
+    data = open(f"/proc/{pid}/environ", "rb").read()
+    at = data.find(SECRET_NAME)
+    return data[at : at + 80] if at >= 0 else f"{len(data)} bytes"
+
+
+def memory(pid, most=64 * 2**20):
+    read = 0
+    with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb", 0) as mem:
+        for line in maps:
+            span, permissions = line.split()[:2]
+            start, end = (int(part, 16) for part in span.split("-"))
+            if not permissions.startswith("r") or read >= most:
+                continue
+            try:
+                mem.seek(start)
+                data = mem.read(min(end - start, most - read))
+            except (OSError, OverflowError, ValueError):
+                continue
+            read += len(data)
+            at = data.find(SECRET_NAME)
+            if at >= 0:
+                return data[at : at + 80]
+    if not read:
+        raise PermissionError("no page could be read")
+    return f"{read} bytes"
+
+
+def open_files(pid):
+    folder = f"/proc/{pid}/fd"
+    links = {fd: os.readlink(f"{folder}/{fd}") for fd in os.listdir(folder)}
+    for fd in links:
+        try:
+            with open(f"{folder}/{fd}", "rb") as file:
+                links[fd] += f" (read {len(file.read(64))} bytes)"
+        except OSError:
+            pass
+    return links
+
+
+def root(pid):
+    shown = os.listdir(f"/proc/{pid}/root")
+    try:
+        with open(f"/proc/{pid}/root{$master}", "rb") as master:
+            return f"the master, {len(master.read())} bytes, in {shown}"
+    except OSError:
+        return f"{shown}"
+
+
+for pid in others:
+    try:
+        command = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")
+    except OSError:
+        command = []
+    words = [word.decode(errors="replace") for word in command]
+    if pid in $grader_pids and os.path.exists(f"/proc/{pid}") or any(
+        word in ("pytest", "mmlcalc-grade") or "mmlcalc_grade.tester" in word for word in words
+    ):
+        SEEN_GRADER.append(f"{pid}: {' '.join(words)[:80]}")
+    attempt(f"{pid} environ", lambda: environment(pid))
+    attempt(f"{pid} mem", lambda: memory(pid))
+    attempt(f"{pid} fd", lambda: open_files(pid))
+    attempt(f"{pid} root", lambda: root(pid))
+    attempt(f"{pid} cwd", lambda: os.listdir(f"/proc/{pid}/cwd"))
+raise RuntimeError(
+    f"grader seen: {SEEN_GRADER}; read: {PEEKED}; visible: {visible}, me {me}; "
+    f"failed: {failures[:12]}"
+)
+"""
+
+SIGNALS = r"""
+# HOSTILE (signals): stop the grading run. Send SIGKILL to the grader's processes
+# (their ids known from outside), to every process I can see, and to every process I
+# may signal at all (kill(-1)). A safety net for a machine without a sandbox: where
+# the grader is visible, or more than 50 processes are, nothing is signalled.
+import os
+import signal
+
+me = os.getpid()
+visible = sorted(int(name) for name in os.listdir("/proc") if name.isdigit())
+SIGNALLED = []
+failures = []
+grader_seen = [pid for pid in $grader_pids if os.path.exists(f"/proc/{pid}")]
+if grader_seen or len(visible) > 50:
+    raise RuntimeError(f"no sandbox: grader visible {grader_seen}, {len(visible)} processes")
+for pid in [*$grader_pids, *(pid for pid in visible if pid != me), -1]:
+    try:
+        os.kill(pid, signal.SIGKILL)
+        SIGNALLED.append(pid)
+    except OSError as error:
+        failures.append(f"{pid}: {type(error).__name__}")
+raise RuntimeError(f"signalled {SIGNALLED}; failed: {failures}")
+"""
+
+ABSTRACT_SOCKET = r"""
+# HOSTILE (abstract_socket): reach a service of the grading machine through a Unix
+# socket in the abstract namespace (a name, no file that a sandbox could hide): the
+# name I was told, and every abstract name /proc/net/unix lists; with every kind of
+# socket.
+import socket
+
+names = {"\0" + $unix_name}
+try:
+    with open("/proc/net/unix") as table:
+        for line in table.readlines()[1:]:
+            fields = line.split()
+            if len(fields) >= 8 and fields[7].startswith("@"):
+                names.add("\0" + fields[7][1:])
+except OSError:
+    pass
+REACHED = []
+failures = []
+for name in sorted(names):
+    for kind in (socket.SOCK_STREAM, socket.SOCK_SEQPACKET, socket.SOCK_DGRAM):
+        try:
+            with socket.socket(socket.AF_UNIX, kind) as connection:
+                connection.settimeout(2)
+                if kind == socket.SOCK_DGRAM:
+                    connection.sendto(b"a learner's notebook was here\n", name)
+                else:
+                    connection.connect(name)
+                    connection.sendall(b"a learner's notebook was here\n")
+            REACHED.append(f"{name[1:]!r} {kind.name}")
+        except OSError as error:
+            failures.append(f"{name[1:]!r} {kind.name}: {type(error).__name__}")
+raise RuntimeError(f"reached {REACHED}; failed: {failures}")
+"""
+
+NEXT_JOB = r"""
+# HOSTILE (next_job): once my own job has ended well, grade the NEXT learner's notebook
+# myself. A process of mine that outlives my notebook writes a job of my making (one
+# cell, which raises an error) into every pipe it can reopen for writing: its own
+# descriptors (the test process's requests come through one of them), and the worker
+# server's stdin and stdout (/proc/1/fd/0, and 1 with an "end" marked as the server's).
+import json
+import os
+import time
+
+from mmlcalc_grade import protocol
+
+job = protocol.ServerJob(
+    program={"cells": [["forged", f"raise RuntimeError({$sabotage!r})"]], "chunks": []},
+    limits={},
+    files=[],
+    deadlines={"notebook": 30, "cell": 5},
+)
+end = protocol.JobEnd(reason=None, exit=0, signal=None, clean=True)
+
+
+def frame(message, mark=b""):
+    data = mark + json.dumps(message.to_json()).encode()
+    return len(data).to_bytes(4, "big") + data
+
+
+pipes = []
+for name in os.listdir("/proc/self/fd"):
+    try:
+        if os.readlink(f"/proc/self/fd/{name}").startswith("pipe:"):
+            pipes.append(f"/proc/self/fd/{name}")
+    except OSError:
+        pass
+writes = [(path, frame(job)) for path in [*pipes, "/proc/1/fd/0"]]
+writes.append(("/proc/1/fd/1", frame(end, b"Z")))
+notebook = os.getpid()
+if os.fork() == 0:  # outlives the notebook: a session of its own
+    os.setsid()
+    while os.getppid() == notebook:  # until the notebook's process has ended
+        time.sleep(0.002)
+    for path, data in writes:
+        try:
+            pipe = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+            os.write(pipe, data)
+            os.close(pipe)
+        except OSError:
+            pass
+    os._exit(0)
+"""
+
+SHM_SPILL = r"""
+# HOSTILE (shm_spill): store more than the disk limit allows by splitting it: $half MB
+# in my working folder, then $half MB outside it in /dev/shm (a POSIX shared-memory
+# segment, as shm_open makes them, and plain files): each part under the disk limit,
+# together over it. The names hold $leftover, to be found on the host.
+import os
+
+import _posixshmem
+
+block = b"x" * 2**20
+SPILLED_MB = 0
+failures = []
+try:
+    for index in range($half // 40):
+        with open(f"spill-{index}.bin", "wb") as file:
+            for _ in range(40):
+                file.write(block)
+                SPILLED_MB += 1
+    segment = _posixshmem.shm_open(f"/{$leftover}-segment", os.O_CREAT | os.O_RDWR, 0o600)
+    for _ in range(40):
+        os.write(segment, block)
+        SPILLED_MB += 1
+    os.close(segment)
+    for index in range($half // 40 - 1):
+        with open(f"/dev/shm/{$leftover}-spill-{index}", "wb") as file:
+            for _ in range(40):
+                file.write(block)
+                SPILLED_MB += 1
+except OSError as error:
+    failures.append(f"{type(error).__name__}: {error}")
+raise RuntimeError(f"stored {SPILLED_MB} MB; {failures}")
 """
 
 
@@ -1022,6 +1359,11 @@ def hostile_cases(targets: Targets) -> list[HostileCase]:
         "8 processes touching 900 MB each",
         nb,
         Outcome("crashed", lost_from(points, "w1_best_step_picks_smallest_error"), "memory"),
+        # on a loaded machine (2 cores, load 10) the 8 processes may touch less than the
+        # 1024 MB of the limit before the test's 5 s run out: stopped at the time limit
+        Outcome(
+            "timeout", lost_from(points, "w1_best_step_picks_smallest_error"), "longer than"
+        ),
     )
 
     # 7. fork_bomb
@@ -1127,7 +1469,7 @@ def hostile_cases(targets: Targets) -> list[HostileCase]:
     # 16. forged_frames: whatever happens to it, it scores 0; the others must not change
     nb = with_cell(master, code(FORGED_FRAMES, sabotage=SABOTAGE), after="w1_setup")
     add("forged_frames", "forges the end of its job, then results for the next notebook",
-        nb, Outcome("graded", every, SABOTAGE), Outcome("crashed", every, ""))  # fmt: skip
+        nb, Outcome("crashed", every, "something that is not a record"))  # fmt: skip
 
     # 17. frame_walk: inside secant_slope, the first answer the tests call
     nb = with_cell(master, code(FRAME_WALK), after="w1_setup")
@@ -1141,6 +1483,58 @@ def hostile_cases(targets: Targets) -> list[HostileCase]:
     nb = wrong(nb, answers["secant_slope"])  # after the search (inserted below it)
     add("frame_walk", "walks the calling frames and every object for the tests' code",
         nb, graded_losing("secant_slope"))  # fmt: skip
+
+    # 18. gradebook_decoys: other courses' gradebooks in the host's /tmp and home folder
+    nb = with_cell(
+        master,
+        code(GRADEBOOK_DECOYS, decoys=[str(path) for path in targets.decoys]),
+        after="w1_setup",
+    )
+    nb = wrong_unless(nb, answers["df_chain"], "TAMPERED_DECOYS")
+    add("gradebook_decoys", "searches the file system for gradebooks and rewrites their scores",
+        nb, graded_losing("df_chain"))  # fmt: skip
+
+    # 19. proc_snoop: the grader's memory, environment, open files and root
+    nb = with_cell(
+        master,
+        code(
+            PROC_SNOOP,
+            grader_pids=tuple(targets.grader_pids),
+            secret_name=GRADER_SECRET_NAME,
+            master=str(master_path),
+        ),
+        after="w1_setup",
+    )
+    nb = wrong_unless(nb, answers["forward_difference"], "PEEKED or SEEN_GRADER")
+    add("proc_snoop", "reads the grader's processes through /proc (mem, environ, fd, root)",
+        nb, graded_losing("forward_difference"))  # fmt: skip
+
+    # 20. signals: nothing outside the sandbox, nor the worker server, can be signalled
+    nb = with_cell(
+        master, code(SIGNALS, grader_pids=tuple(targets.grader_pids)), after="w1_setup"
+    )
+    reached = f"[pid for pid in SIGNALLED if pid in {tuple(targets.grader_pids)!r}]"
+    nb = wrong_unless(nb, answers["df_product"], reached)
+    add("signals", "sends SIGKILL to the grader's processes, to all it sees, and kill(-1)",
+        nb, graded_losing("df_product"))  # fmt: skip
+
+    # 21. abstract_socket
+    nb = with_cell(master, code(ABSTRACT_SOCKET, unix_name=targets.unix_name), after="w1_setup")
+    nb = wrong_unless(nb, answers["central_difference"], "REACHED")
+    add("abstract_socket", "connects to abstract Unix sockets: the host's, and all it lists",
+        nb, graded_losing("central_difference"))  # fmt: skip
+
+    # 22. shm_spill: the disk limit counts /dev/shm with the working folder
+    nb = with_cell(
+        master, code(SHM_SPILL, leftover=targets.leftover, half=SPILL_MB), after="w1_setup"
+    )
+    add("shm_spill", "120 MB in its folder and 120 MB in /dev/shm: each under the disk limit",
+        nb, Outcome("crashed", every, "disk limit"))  # fmt: skip
+
+    # 23. next_job: its own work is correct and graded; no other notebook runs its job
+    nb = with_cell(master, code(NEXT_JOB, sabotage=SABOTAGE_NEXT))
+    add("next_job", "plants its own job for the next notebook in the worker's pipes",
+        nb, Outcome("graded", {}, "20 / 20"))  # fmt: skip
 
     assert tuple(case.student for case in cases) == CASE_NAMES
     return cases

@@ -8,16 +8,21 @@ sandbox and tight limits, in a setting built to be attacked:
 * ``--source`` is a copy of ``source/`` whose week 1 hidden tests carry a marker;
 * ``--cache`` is a fresh folder, ``--gradebook`` a SQLite file that already holds an
   earlier grading of two of the students;
+* two decoy nbgrader gradebooks of "other courses", one in the host's temporary folder
+  and one in the home folder (removed afterwards);
 * a TCP listener on the host's 127.0.0.1 and an abstract Unix socket count every
-  connection.
+  connection;
+* the grader's environment holds a secret (``GRADER_SECRET_NAME``) that no attack is told.
 
 Then each submission must end with its status, score, lost test cells and a clear
 message (one of the outcomes its case accepts), the honest one with full marks, and
 the machine must show no trace of the attacks: no secret in the ``--out`` folder, the
-gradebook holding the grader's scores only, the source and cache folders untouched,
-no connection, no learner's results forged by another, no process or big file left
-behind. The batch takes about 55 s (the sleeping submission's 40 s limit beside the
-rest, on 2 cores); the module skips when less than 6 GiB of memory is available.
+gradebook holding the grader's scores only, the source and cache folders and the decoy
+gradebooks untouched, no connection, no learner's results forged by another, nothing
+read of the grader's processes, no process or big file left behind (``/tmp``,
+``/dev/shm``). The batch takes about 55-65 s (the sleeping submission's 40 s limit
+beside the rest, on 2 cores); the module skips when less than 6 GiB of memory is
+available.
 """
 
 from __future__ import annotations
@@ -44,9 +49,12 @@ from course_harness import BEGIN_HIDDEN, END_HIDDEN, SOURCE, read_notebook, regi
 from grading_fixtures import W1, W1_NAME, Week1Outputs, page_text, read_csv, run_cli
 from hostile_submissions import (
     CASE_NAMES,
+    DISK_MB,
+    FRAME_WALK,
     GRADER_SECRET_NAME,
     HONEST,
     SABOTAGE,
+    SABOTAGE_NEXT,
     HostileCase,
     Outcome,
     Targets,
@@ -63,6 +71,7 @@ from mmlcalc_grade.assignment import load_assignment
 pytestmark = pytest.mark.sandbox  # skipped without bubblewrap, except in CI: conftest.py
 
 LIMITS = ["--jobs", "2", "--timeout", "40", "--cell-timeout", "5", "--memory", "1024"]
+LIMITS += ["--disk", str(DISK_MB)]
 #: The longest the batch may take: the sleeping submission's 40 s, the rest beside it.
 BATCH_SECONDS = 80
 #: Free memory the memory bombs need to be safe (8 processes of up to 900 MB).
@@ -447,30 +456,103 @@ def test_the_source_and_the_cache_are_untouched(batch):
 
 
 @pytest.mark.slow
-def test_no_submission_is_graded_with_results_another_one_sent(batch):
-    """forged_frames: its forged results reach no other learner's grade or feedback."""
+@pytest.mark.parametrize(
+    "attacker, sabotage", [("forged_frames", SABOTAGE), ("next_job", SABOTAGE_NEXT)]
+)
+def test_no_submission_is_graded_with_results_another_one_sent(batch, attacker, sabotage):
+    """forged_frames: its forged results reach no other learner's grade or feedback;
+    next_job: the job it planted in the worker's pipes runs for no other learner."""
     victims = sorted(
         {
             row["student_id"]
             for row in read_csv(batch.out / "results.csv")
-            if SABOTAGE in row["message"] and row["student_id"] != "forged_frames"
+            if sabotage in row["message"] and row["student_id"] != attacker
         }
     )
-    assert victims == [], f"graded with the results forged_frames sent: {victims}"
+    assert victims == [], f"graded with what {attacker} sent: {victims}"
     for student in batch.cases:
-        if student != "forged_frames":
-            assert SABOTAGE not in batch.feedback(student).read_text(), student
+        if student != attacker:
+            assert sabotage not in batch.feedback(student).read_text(), student
 
 
 @pytest.mark.slow
 def test_no_connection_reached_the_hosts_listeners(batch):
-    """network: neither the TCP listener on 127.0.0.1 nor the abstract Unix socket saw anyone."""
+    """network, abstract_socket: neither the TCP listener on 127.0.0.1 nor the abstract Unix
+    socket (by its name, or any name /proc/net/unix lists, every socket type) saw anyone."""
     assert batch.accepted == []
+    feedback = " ".join(page_text(batch.feedback("abstract_socket")).split())
+    assert "reached []" in feedback and "ConnectionRefusedError" in feedback
+
+
+@pytest.mark.slow
+def test_gradebooks_of_other_courses_are_untouched(batch):
+    """gradebook_decoys: the nbgrader gradebooks in the host's temporary folder and in the
+    home folder, which it looked for by name and by searching, are byte for byte the same."""
+    temporary, home = batch.targets.decoys
+    assert temporary.parent.parent == Path(tempfile.gettempdir())
+    assert home.parent.parent == Path.home()
+    assert "missing" not in batch.decoys_before.values()
+    assert batch.decoys_after == batch.decoys_before
+    feedback = " ".join(page_text(batch.feedback("gradebook_decoys")).split())
+    assert "rewrote []" in feedback and str(home) in feedback
+
+
+@pytest.mark.slow
+def test_nothing_of_the_graders_processes_was_read(batch):
+    """proc_snoop: the grader's processes are not in the sandbox's /proc; of the processes it
+    sees (the worker server, pid 1) no memory, environment, open file, root or folder could
+    be read; the secret in the grader's environment is in nothing the grader wrote."""
+    feedback = " ".join(page_text(batch.feedback("proc_snoop")).split())
+    assert "grader seen: []; read: []" in feedback, feedback[:1000]
+    for pid in batch.targets.grader_pids:  # tried by number: not in the sandbox's /proc
+        for what in ("environ", "mem", "fd", "root", "cwd"):
+            shown = f"'{pid} {what}: "
+            assert shown not in feedback or f"{shown}FileNotFoundError'" in feedback, shown
+    outputs = [path for path in batch.out.rglob("*") if path.is_file()]
+    for path in outputs:
+        assert batch.grader_secret not in path.read_text(errors="replace"), path
+    assert batch.grader_secret not in batch.stdout + batch.stderr
+
+
+@pytest.mark.slow
+def test_signals_end_no_process_but_the_senders_own(batch):
+    """signals: SIGKILL to the grader's process ids, to every process it sees and kill(-1)
+    reach nothing outside its sandbox and not the worker server (the namespace's init):
+    its notebook goes on and is graded, every other submission has its own outcome (above),
+    and no worker server was lost on the way."""
+    row = batch.grades()["signals"]
+    assert row["status"] == "graded", row
+    feedback = " ".join(page_text(batch.feedback("signals")).split())
+    assert "signalled [" in feedback
+    assert set(batch.grades()) == set(batch.cases)
+    for student in batch.cases:
+        if batch.grades()[student]["status"] == "crashed":
+            assert "sandbox stopped" not in page_text(batch.feedback(student)), student
+
+
+def test_frame_walk_cannot_find_its_own_search():
+    """frame_walk looks for the tests' code by a text that neither its source nor any
+    constant of its compiled code holds (else it finds itself: a flaky false alarm)."""
+    wanted = "expect_own_work" + "(secant_slope"
+    assert wanted not in FRAME_WALK
+
+    def strings(constants):
+        for constant in constants:
+            if isinstance(constant, type(code)):
+                yield from strings(constant.co_consts)
+            elif isinstance(constant, (tuple, frozenset)):
+                yield from strings(constant)
+            elif isinstance(constant, str):
+                yield constant
+
+    code = compile(FRAME_WALK, "<frame_walk>", "exec")
+    assert not [text for text in strings(code.co_consts) if wanted in text]
 
 
 @pytest.mark.slow
 def test_no_process_and_no_big_file_is_left_behind(batch):
-    """fork_bomb, huge_file, huge_file_in_shm: nothing survives the batch on the host."""
+    """fork_bomb, huge_file, huge_file_in_shm, shm_spill, next_job: nothing survives the
+    batch on the host, nothing lands in the host's /tmp or /dev/shm."""
     assert batch.survivors == [], f"{len(batch.survivors)} processes of the fork bomb survived"
     assert batch.leftovers == []
     assert batch.new_big_files == set()
