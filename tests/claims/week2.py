@@ -409,7 +409,7 @@ CLAIMS: list[Claim] = [
         " the volcano's foot; the crater at the top is a real local minimum, 148 m high",
         volcano_heights,
     ),
-    Claim("every step moves 10 units of $-J$", step_of_ten, values=("step_size",)),
+    Claim("every step moves a point by 10 times $-\\nabla f$", step_of_ten, values=("step_size",)),
     Claim(
         "With a step size of 1 the moves are short, well under one unit, and the 12 probes run "
         "out on the way down; with 30 the first move is about 11 units, longer than the box, and "
