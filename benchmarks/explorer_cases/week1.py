@@ -3,6 +3,7 @@
 import numpy as np
 
 from mmlcalc import widgets
+from mmlcalc.widgets.calculus import DX_MAX
 
 
 def cube(x):
@@ -28,7 +29,7 @@ CASES = [
      "x", np.linspace(-2.9, 2.9, 25)),
     ("product-rule rectangle",
      lambda: widgets.product_rule_explorer(lambda x: 1 + x, lambda x: x**2), "dx",
-     np.linspace(0.0, 1.0, 25)),
+     np.linspace(0.0, DX_MAX, 25)),  # the slider's whole range
     ("finite-difference error",
      lambda: widgets.difference_error_explorer({"sin x": (np.sin, np.cos)}), "h",
      np.geomspace(1.0, 1e-14, 25)),
