@@ -9,7 +9,9 @@ the controls' values whenever one changes, and shows the result as a PNG in a
 fixed-size image, so the notebook never flickers. Only the moving artists are
 redrawn over a cached background (blitting), which keeps an update in the
 milliseconds; a control listed in ``rebuild_on`` (a function chooser, say)
-redraws everything.
+redraws everything. An explorer that needs more than controls (buttons, sliders
+whose range follows a dropdown) uses the hooks of :class:`Explorer`: ``extra=``
+widgets, :meth:`Explorer.paused` and :meth:`Explorer.set_range`.
 
 Every ``*_explorer`` function *returns* its widget: a notebook displays it, and a
 test drives it headless by setting ``explorer.controls["dx"].value`` and reading
