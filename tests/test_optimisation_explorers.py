@@ -194,3 +194,55 @@ def test_plot_constraint_static():
     )
     x, y = fig.axes[1].lines[-1].get_data()  # axes: the map, f along the curve, colour bar
     assert x[0] == 1.0 and y[0] == pytest.approx(objective(np.array(circle(1.0))))
+
+
+# --- what the readouts say (issue 16: never a false status) ------------------------------
+
+
+def test_newton_readout_gives_the_fate_of_the_whole_run():
+    explorer = newton_explorer(cubic, d_cubic, x0=0.0, x_range=(-3, 3))
+    assert explorer.controls["steps"].max == 50  # enough for cycles to appear
+    fates = {}
+    for x0 in (0.0, -0.63, 0.9, 0.27):
+        explorer.controls["x0"].value = x0
+        fates[x0] = explorer.shown["fate"]
+        assert explorer.shown["steps"] == 0  # nothing drawn yet, the fate is still known
+    assert fates == {0.0: "cycle", -0.63: "cycle", 0.9: "converged", 0.27: "iteration cap"}
+    explorer.controls["x0"].value = -0.81
+    assert "reaching |x| = 96.6" in explorer.readout.value
+    assert "converges to -1.769292354" in explorer.readout.value
+
+
+def test_descent_readout_tells_a_bounded_cycle_from_divergence():
+    explorer = descent_explorer("volcano")
+    explorer.controls["step"].value = 10 ** (np.log10(3.0) + 72 * (np.log10(1000 / 3) / 100))
+    assert explorer.shown["regime"] == "cycles" and explorer.shown["reason"] == "iteration cap"
+    assert "cycles" in explorer.readout.value and "diverges" not in explorer.readout.value
+    explorer.controls["landscape"].value = "elongated bowl"
+    explorer.controls["step"].value = 0.25
+    assert "diverges (overshoots further each step)" in explorer.readout.value
+
+
+def test_constraint_explorer_treats_grad_f_zero_as_lambda_zero():
+    explorer = constraint_explorer(
+        objective, objective_gradient, circle, lambda p: 2 * p, t=0.3, bounds=((-2.5, 2.5),) * 2
+    )
+    explorer.controls["t"].value = 1.57  # (0, √3) to two decimals: ∇f ≈ 0
+    shown = explorer.shown
+    assert shown["flat"] and abs(shown["lambda"]) < 1e-4
+    assert not explorer.scene.f_arrow.get_visible() and len(explorer.scene.flat_ring.get_xdata())
+    assert "λ = 0" in explorer.readout.value and "angle" not in explorer.readout.value
+    # away from it the ∇f arrow is drawn, its length growing with |∇f|, never below a quarter
+    lengths = {}
+    for t in (1.45, 0.62):
+        explorer.controls["t"].value = t
+        lengths[t] = explorer.shown["f_arrow_length"]
+        assert explorer.scene.f_arrow.get_visible() and not explorer.shown["flat"]
+    full = explorer.shown["g_arrow_length"]
+    assert full / 4 <= lengths[1.45] < lengths[0.62] <= full
+    # every arrow stays inside the map
+    for t in np.arange(0, 6.28, 0.3):
+        explorer.controls["t"].value = round(t, 2)
+        for arrow in (explorer.scene.f_arrow, explorer.scene.g_arrow):
+            _start, end = arrow._posA_posB
+            assert np.all(np.abs(end) <= 2.5)

@@ -357,3 +357,23 @@ def test_histogram_density_matches_numpy_and_counts_the_sons():
 def test_histogram_rejects_decreasing_edges():
     with pytest.raises(ValueError, match="increasing"):
         histogram_with_uncertainties([1.0, 2.0], [3.0, 2.0, 1.0])
+
+
+def test_a_step_out_of_the_domain_stops_the_fit():
+    """A Gaussian written without a guard accepts σ < 0; the domain σ > 0 stops the fit there."""
+
+    def unguarded(x, p):
+        return np.exp(-((x - p[0]) ** 2) / (2 * p[1] ** 2)) / (p[1] * np.sqrt(2 * np.pi))
+
+    x, y, u = sons_height_histogram()
+    domain = [(-np.inf, np.inf), (0, np.inf)]
+    free = steepest_descent_fit(x, y, unguarded, gaussian_model_jacobian, [66.0, 4.0], 0.006, u)
+    assert np.any(free.params[:, 1] < 0)  # without a domain σ goes negative unnoticed
+    path = steepest_descent_fit(
+        x, y, unguarded, gaussian_model_jacobian, [66.0, 4.0], 0.006, u, domain=domain
+    )
+    assert path.status == "left the domain" and path.params[-1, 1] < 0
+    assert np.all(path.params[:-1, 1] > 0) and len(path.chi_squared) == len(path.params)
+    with pytest.raises(ValueError, match="domain must be 2 pairs"):
+        steepest_descent_fit(x, y, unguarded, gaussian_model_jacobian, [66.0, 4.0], 0.006, u,
+                             domain=[(0, 1)])

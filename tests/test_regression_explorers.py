@@ -200,3 +200,31 @@ def test_chi_squared_on_grid_with_and_without_broadcasting():
     ]
     np.testing.assert_allclose(grid, expected, rtol=1e-12)
     np.testing.assert_allclose(looped, expected, rtol=1e-12)
+
+
+def test_the_readout_never_calls_a_run_outside_the_domain_converged(library):
+    """The lecture's own Gaussian accepts σ < 0: the domain makes the readout say so."""
+
+    def unguarded(x, p):
+        return np.exp(-((x - p[0]) ** 2) / (2 * p[1] ** 2)) / (p[1] * np.sqrt(2 * np.pi))
+
+    explorer = chi_squared_descent_explorer(
+        X, Y, unguarded, gaussian_model_jacobian, U, reference=library,
+        domain=[(-np.inf, np.inf), (0, np.inf)],
+    )
+    explorer.controls["rescale"].value = False
+    for exponent in np.arange(-2.5, 1.0001, 0.05):  # every reachable raw η from 0.003 up
+        explorer.controls["step"].value = 10**exponent
+        shown = explorer.shown
+        text = readout_text(explorer)
+        if np.any(shown["path"][:, 1] <= 0):
+            assert shown["status"] == "left the domain" and "converged" not in text
+            assert "the fit is lost" in text
+        # numbers beyond 10⁵ are written in scientific notation, never as long integers
+        assert not re.search(r"\d{7,}", text), text
+    # a converged run on the plateau is flagged as a false minimum
+    explorer.controls["rescale"].value = True
+    explorer.controls["step"].value = 1.0
+    explorer.controls["start0"].value, explorer.controls["start1"].value = 66.0, 7.0
+    explorer.controls["steps"].value = 200
+    assert "false minimum" in readout_text(explorer)
