@@ -18,6 +18,9 @@ Environment variables (all optional):
 ``MMLCALC_EXCHANGE``
     The exchange folder for release / fetch / submit / collect. Default: nbgrader's
     own default, ``/usr/local/share/nbgrader/exchange``.
+``MMLCALC_LATE_POLICY``, ``MMLCALC_LATE_POINTS``
+    The late-submission policy (none, zero, per_hour, per_day) and the points off per
+    started hour or day. Default: none. See "Late submissions" below.
 
 See ``README.md`` next to this file for the commands.
 """
@@ -96,6 +99,20 @@ c.OverwriteCells.add_missing_cells = True
 # bottom (where the failed check's message is) of a deep traceback.
 c.LimitOutput.max_lines = 300
 c.LimitOutput.max_traceback = 60
+
+# --- Late submissions ---------------------------------------------------------
+#
+# One policy for both graders: nbgrader autograde applies it through its
+# AssignLatePenalties step, mmlcalc-grade reads this file and applies the same
+# plugin (mmlcalc_grade/late.py). A submission is late by its timestamp.txt
+# (written at submit / collect) against the assignment's due date in the gradebook
+# (nbgrader db assignment add week1 --duedate="2026-12-11 17:00:00 UTC", or
+# mmlcalc-grade --duedate). penalty_method: "none" (late work is flagged, not
+# penalised), "zero" (a late notebook scores 0), "per_hour" or "per_day"
+# (penalty_points off per started hour or day). The penalty never exceeds the score.
+c.AssignLatePenalties.plugin_class = "mmlcalc_grade.late.LatePolicy"
+c.LatePolicy.penalty_method = os.environ.get("MMLCALC_LATE_POLICY", "none")
+c.LatePolicy.penalty_points = float(os.environ.get("MMLCALC_LATE_POINTS", "1"))
 
 # --- Keeping one broken submission from stopping the batch --------------------
 #

@@ -231,22 +231,32 @@ def test_every_text_of_the_pages_is_escaped_whatever_field_it_comes_from():
     def tag(name: str) -> str:
         return f'<img src=x onerror="{name}">'
 
-    test = compare.TestResult(tag("notebook"), tag("grade_id"), 0.0, 2.0, tag("status"), tag("m"))
+    test = compare.TestResult(
+        tag("notebook"), tag("grade_id"), 0.0, 2.0, tag("status"), tag("m"), tag("task")
+    )
     result = SubmissionResult(
         tag("student"), tag("assignment"), tag("notebook"), tag("status"), 0.0, 2.0,
         (test,), (tag("note"),),
     )  # fmt: skip
-    grade = outputs.StudentGrade(tag("student"), tag("assignment"), 0.0, 2.0, tag("status"),
-                                 (result,))  # fmt: skip
-    master = SimpleNamespace(name=tag("notebook"), tests=[SimpleNamespace(grade_id=tag("grade_id"),
-                                                                          points=2.0)])  # fmt: skip
+    grade = outputs.StudentGrade(
+        tag("student"), tag("assignment"), 0.0, 2.0, tag("status"), tag("submitted"), 3600.0,
+        1.0, (result,),
+    )  # fmt: skip
+    master = SimpleNamespace(
+        name=tag("notebook"),
+        tests=[SimpleNamespace(grade_id=tag("grade_id"), points=2.0)],
+        task_of=lambda grade_id: tag("task"),
+    )
     assignment = SimpleNamespace(assignment_id=tag("assignment"), max_score=2.0, notebooks=[master])
-    feedback = outputs.feedback_page(result)
+    late = outputs._late_note(grade, tag("due"))
+    feedback = outputs.feedback_page(result, late)
     report = outputs.report_page(assignment, [grade], [tag("report note")])
     for page, names in (
-        (feedback, ("student", "assignment", "notebook", "status", "grade_id", "m", "note")),
-        (report, ("student", "assignment", "notebook", "status", "grade_id", "report note")),
-    ):
+        (feedback, ("student", "assignment", "notebook", "status", "grade_id", "m", "note",
+                    "task", "submitted", "due")),
+        (report, ("student", "assignment", "notebook", "status", "grade_id", "report note",
+                  "task")),
+    ):  # fmt: skip
         assert_shown_as_text(page, *(tag(name) for name in names))
 
 

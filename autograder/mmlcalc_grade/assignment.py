@@ -36,12 +36,24 @@ class AssignmentError(Exception):
 
 @dataclass(frozen=True)
 class TestCell:
-    """One test cell of a master: its id, points, visible and hidden code."""
+    """One test cell of a master: its id, points, visible and hidden code, and its task."""
 
     grade_id: str
     points: float
     visible: str
     hidden: str
+    task: str = ""  # the heading the test sits under ("Task 3: the central difference")
+
+
+@dataclass(frozen=True)
+class ManualCell:
+    """A cell an instructor marks by hand: a graded answer (``grade`` and ``solution``) or a
+    task cell (``task``). Its points count in the maximum; no test scores it."""
+
+    grade_id: str
+    points: float
+    kind: str  # "answer" or "task"
+    task: str = ""
 
 
 @dataclass(frozen=True)
@@ -55,10 +67,24 @@ class MasterNotebook:
     locked: dict[str, str]  # grade_id -> source of a locked non-test code cell
     answers: tuple[str, ...]  # grade_ids of answer cells, in master order
     reference_cells: tuple[tuple[str, str], ...]  # every non-test code cell, in order
+    manual: tuple[ManualCell, ...] = ()  # cells marked by hand, in master order
+
+    @property
+    def auto_score(self) -> float:
+        """The points the tests award."""
+        return float(sum(test.points for test in self.tests))
 
     @property
     def max_score(self) -> float:
-        return float(sum(test.points for test in self.tests))
+        """Every point of the notebook: the tests' and the hand-marked cells'."""
+        return self.auto_score + float(sum(cell.points for cell in self.manual))
+
+    def task_of(self, grade_id: str) -> str:
+        """The task a test or hand-marked cell belongs to (its heading), or its grade id."""
+        for cell in (*self.tests, *self.manual):
+            if cell.grade_id == grade_id:
+                return cell.task or grade_id
+        return grade_id
 
     def chunks(self) -> tuple[Chunk, ...]:
         out = []
@@ -132,6 +158,15 @@ def without_magics(source: str) -> str:
     return "\n".join(out)
 
 
+def _task_title(heading: str) -> str:
+    """A heading as a task's name: without its "(3 points)".
+
+    >>> _task_title("Task 1 — The secant slope (3 points)")
+    'Task 1 — The secant slope'
+    """
+    return re.sub(r"\s*\(\s*[\d.]+\s+points?\s*\)\s*$", "", heading).strip()
+
+
 def parse_master(path: Path) -> MasterNotebook:
     """Parse one master notebook; raise :class:`AssignmentError` if it is unusable."""
     import nbformat  # here, not at the top: importing it takes a second or two
@@ -144,10 +179,21 @@ def parse_master(path: Path) -> MasterNotebook:
             f"cannot read the master {path}: {type(error).__name__}: {error}"
         ) from error
     tests, locked, answers, reference_cells, seen = [], {}, [], [], set()
+    manual, heading = [], ""
     for index, cell in enumerate(notebook.cells):
+        meta, gid = nbgrader_meta(cell), cell_grade_id(cell)
+        if cell.get("cell_type") == "markdown":
+            titles = re.findall(r"^#{1,6}\s+(.+?)\s*#*\s*$", cell_source(cell), flags=re.M)
+            heading = _task_title(titles[-1]) if titles else heading
+        manually_graded = meta.get("task") or (meta.get("grade") and meta.get("solution"))
+        if manually_graded and gid is not None:
+            kind = "task" if meta.get("task") else "answer"
+            manual.append(ManualCell(gid, float(meta.get("points") or 0), kind, heading))
+            if cell.get("cell_type") != "code" or kind == "task":
+                continue
         if cell.get("cell_type") != "code":
             continue
-        meta, gid, source = nbgrader_meta(cell), cell_grade_id(cell), cell_source(cell)
+        source = cell_source(cell)
         if gid is not None:
             if gid in seen:
                 raise AssignmentError(f"the master {path} has the grade_id {gid!r} twice")
@@ -156,7 +202,8 @@ def parse_master(path: Path) -> MasterNotebook:
             if gid is None:
                 raise AssignmentError(f"the master {path} has a test cell without grade_id")
             visible, hidden = split_hidden(source)
-            tests.append(TestCell(gid, float(meta.get("points") or 0), visible, hidden))
+            points = float(meta.get("points") or 0)
+            tests.append(TestCell(gid, points, visible, hidden, heading))
             continue
         if meta.get("solution") and gid is not None:
             answers.append(gid)
@@ -173,6 +220,7 @@ def parse_master(path: Path) -> MasterNotebook:
         locked=locked,
         answers=tuple(answers),
         reference_cells=tuple(reference_cells),
+        manual=tuple(manual),
     )
 
 

@@ -66,7 +66,7 @@ class SubmissionResult:
     student_id: str
     assignment_id: str
     notebook: str
-    status: str  # graded, missing, invalid-notebook, timeout, crashed
+    status: str  # graded, needs-manual-grading, missing, invalid-notebook, timeout, crashed
     score: float
     max_score: float
     tests: tuple[TestResult, ...]
@@ -77,8 +77,8 @@ class SubmissionResult:
 
 def _ungraded(job: SubmissionJob, status: str, why: str, notes=()) -> SubmissionResult:
     tests = tuple(
-        TestResult(job.master.name, test.grade_id, 0.0, test.points, "not-run", why)
-        for test in job.master.tests
+        TestResult(job.master.name, cell.grade_id, 0.0, cell.points, "not-run", why, cell.task)
+        for cell in (*job.master.tests, *job.master.manual)
     )
     return SubmissionResult(
         job.student_id,
@@ -212,7 +212,10 @@ def grade_submission(job: SubmissionJob, session: GradingSession) -> SubmissionR
     )
     notes = [*job.notes, *read_notes, *built.notes, *_cell_notes(reports)]
     chunks = {i: {"records": c.records, "error": c.error} for i, c in reports.chunks.items()}
-    tests = compare.grade_notebook(job.master, list(job.reference), chunks)
+    tests = [
+        replace(test, task=job.master.task_of(test.grade_id))
+        for test in compare.grade_notebook(job.master, list(job.reference), chunks)
+    ]
     status, why = _not_run_notes(job, reports)
     if why is not None:
         notes.append(why + "; tests that had not run score 0")
@@ -224,6 +227,13 @@ def grade_submission(job: SubmissionJob, session: GradingSession) -> SubmissionR
             else test
             for test in tests
         ]
+    if job.master.manual:  # the tests are scored; the instructor marks the rest by hand
+        status = "needs-manual-grading" if status == "graded" else status
+        tests += [
+            TestResult(job.master.name, cell.grade_id, 0.0, cell.points, "needs-manual-grading",
+                       "marked by hand by your instructor", cell.task or cell.grade_id)
+            for cell in job.master.manual
+        ]  # fmt: skip
     return SubmissionResult(
         job.student_id,
         job.assignment_id,
@@ -382,14 +392,20 @@ def run_batch(
     session: GradingSession,
     n_jobs: int,
     progress: Callable[[int, int], None] | None = None,
+    on_result: Callable[[SubmissionJob, SubmissionResult], None] | None = None,
 ) -> list[SubmissionResult]:
-    """Grade every job with ``n_jobs`` supervisor threads; results sorted by student, notebook."""
+    """Grade every job with ``n_jobs`` supervisor threads; results sorted by student, notebook.
+
+    ``on_result(job, result)`` is called as each result comes in (to keep it at once).
+    """
     jobs = list(jobs)
     results = []
     with ThreadPoolExecutor(max_workers=max(1, n_jobs)) as executor:
-        futures = [executor.submit(grade_submission, job, session) for job in jobs]
+        futures = {executor.submit(grade_submission, job, session): job for job in jobs}
         for done, future in enumerate(as_completed(futures), start=1):
             results.append(future.result())
+            if on_result is not None:
+                on_result(futures[future], results[-1])
             if progress is not None:
                 progress(done, len(jobs))
     return sorted(results, key=lambda r: (r.student_id, r.notebook))

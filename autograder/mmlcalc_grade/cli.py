@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime
+import hashlib
 import json
 import os
 import sys
@@ -30,12 +32,22 @@ import mmlcalc
 
 from . import protections
 from .assignment import Assignment, AssignmentError, load_assignment
-from .batch import SubmissionJob, SubmissionResult, reference_records, run_batch
+from .autograded import write_autograded
+from .batch import SubmissionJob, SubmissionResult, reference_records, run_batch, submission_files
 from .deadlines import Deadlines
-from .outputs import summarise, write_csvs, write_feedback, write_gradebook, write_report
+from .late import LatePolicy, clamp_penalty, parse_time, policy_from_course, read_timestamp
+from .outputs import (
+    Lateness,
+    summarise,
+    write_csvs,
+    write_feedback,
+    write_gradebook,
+    write_report,
+)
 from .protocol import Limits
 from .sandbox import SandboxUnavailable
 from .session import ISOLATION_MODES, GradingSession, Policy
+from .store import STATE_FILE, ResultStore, job_key
 from .submissions import SubmissionsError, extract_zip, find_submissions
 
 EXIT_GRADER_CANNOT_RUN = 2
@@ -53,6 +65,16 @@ def default_cache() -> Path:
         return Path(os.environ["MMLCALC_GRADE_CACHE"])
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "mmlcalc-grade"
+
+
+def default_course_dir(cwd: Path) -> Path | None:
+    """The nbgrader course directory when run in one (a folder with nbgrader_config.py).
+
+    Follows the course's ``autograder/nbgrader_config.py``: ``MMLCALC_COURSE_DIR`` if set.
+    """
+    if not (cwd / "nbgrader_config.py").is_file():
+        return None
+    return Path(os.environ.get("MMLCALC_COURSE_DIR") or cwd).resolve()
 
 
 def default_gradebook(cwd: Path) -> str | None:
@@ -119,6 +141,29 @@ def parser() -> argparse.ArgumentParser:
         "(default: the course's SQLite gradebook when run in a course directory)",
     )
     p.add_argument("--no-gradebook", action="store_true", help="write no gradebook")
+    p.add_argument(
+        "--student",
+        action="append",
+        metavar="ID",
+        help="regrade this student (repeatable) into an existing --out folder; everyone else "
+        "keeps their stored result, and grades.csv, results.csv, the report and the "
+        "gradebook are rewritten for the whole class. Without it, a rerun grades only "
+        "submissions that changed since the last run on the same --out",
+    )
+    p.add_argument(
+        "--duedate",
+        default=None,
+        help="the due date (e.g. '2026-12-04 17:00:00 UTC'; default: the assignment's due date "
+        "in the gradebook). Late submissions (nbgrader's timestamp.txt) get the course's late "
+        "penalty (autograder/nbgrader_config.py, LatePolicy)",
+    )
+    p.add_argument(
+        "--course-dir",
+        default=None,
+        help="the nbgrader course directory where autograded/ notebooks go for formgrader and "
+        "nbgrader generate_feedback (default: the current folder when it holds "
+        "nbgrader_config.py)",
+    )
     p.add_argument("--course", default="mmlcalc", help="course id in the gradebook")
     p.add_argument(
         "--source", default=None, help="the folder of masters (default: the repository's source/)"
@@ -213,8 +258,37 @@ class Prepared:
     out: Path
     db_url: str | None
     course: str
+    store: ResultStore
+    keys: dict[int, str] = field(default_factory=dict)  # id(job) -> what was graded
+    reused: list[SubmissionResult] = field(default_factory=list)  # unchanged: not regraded
+    course_dir: Path | None = None
+    duedate: datetime.datetime | None = None
+    policy: LatePolicy = field(default_factory=LatePolicy)
     notes: list[str] = field(default_factory=list)
     metadata: dict = field(default_factory=dict)
+    all_jobs: list[SubmissionJob] = field(default_factory=list)
+
+    def keep(self, job: SubmissionJob, result: SubmissionResult) -> None:
+        """Store a result as soon as it is graded: a stopped grader resumes from here."""
+        self.store.put(result, self.keys[id(job)])
+
+    def lateness(self, student: str, results) -> Lateness:
+        """When ``student`` submitted, how late, and the course policy's penalty."""
+        if not hasattr(self, "_folders"):
+            self._folders: dict[str, list] = {}
+            for job in self.all_jobs:
+                self._folders.setdefault(job.student_id, []).append(job.submission_dir)
+        stamps = [t for t in map(read_timestamp, self._folders.get(student, ())) if t is not None]
+        if not stamps:
+            return Lateness()
+        stamp = max(stamps)
+        late = max(0.0, (stamp - self.duedate).total_seconds()) if self.duedate else 0.0
+        penalties = tuple(
+            (r.notebook, clamp_penalty(self.policy.late_submission_penalty(student, r.score, late),
+                                       r.score) if late > 0 else 0.0)
+            for r in results
+        )  # fmt: skip
+        return Lateness(str(stamp), late, sum(p for _, p in penalties), penalties)
 
 
 def prepare(args, session: GradingSession, unpacked: Path) -> Prepared:
@@ -279,6 +353,38 @@ def prepare(args, session: GradingSession, unpacked: Path) -> Prepared:
         for master in assignment.notebooks
     ]
     db_url = None if args.no_gradebook else (args.gradebook or default_gradebook(Path.cwd()))
+    course_dir = Path(args.course_dir) if args.course_dir else default_course_dir(Path.cwd())
+    try:
+        policy = policy_from_course(course_dir)
+    except ValueError as error:
+        raise CannotGrade(str(error)) from None
+    duedate = _duedate(args.duedate, db_url, args.course, assignment.assignment_id)
+    store = ResultStore(out / STATE_FILE)
+    prepared = Prepared(
+        assignment, [], out, db_url, args.course, store, course_dir=course_dir,
+        duedate=duedate, policy=policy, notes=notes, all_jobs=jobs,
+    )  # fmt: skip
+    chosen = set(args.student or ())
+    unknown = chosen - {job.student_id for job in jobs}
+    if unknown:
+        raise CannotGrade(f"no submission of {', '.join(sorted(unknown))} in {submissions}")
+    for job in jobs:
+        reference = json.dumps(references[job.master.name], sort_keys=True).encode()
+        try:
+            files = submission_files(job)
+        except OSError:
+            files = []  # grading reports why; the key only has to differ
+        key = job_key(job, files, hashlib.sha256(reference).hexdigest())
+        prepared.keys[id(job)] = key
+        stored = prepared.store.get(job.assignment_id, job.student_id, job.master.name, key)
+        if chosen and job.student_id not in chosen:
+            stored = stored or prepared.store.get(
+                job.assignment_id, job.student_id, job.master.name, None, any_key=True
+            )
+        if stored is not None and job.student_id not in chosen:
+            prepared.reused.append(stored)
+        else:
+            prepared.jobs.append(job)
     metadata = {
         "assignment": assignment.assignment_id,
         "isolation": session.policy.isolation,
@@ -288,8 +394,32 @@ def prepare(args, session: GradingSession, unpacked: Path) -> Prepared:
         "memory_mb": args.memory,
         "graded_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "mmlcalc": mmlcalc.__version__,
+        "duedate": str(duedate) if duedate else None,
+        "late_policy": policy.penalty_method,
     }
-    return Prepared(assignment, jobs, out, db_url, args.course, notes, metadata)
+    prepared.metadata = metadata
+    return prepared
+
+
+def _duedate(text: str | None, db_url: str | None, course: str, assignment_id: str):
+    """``--duedate``, else the assignment's due date in the gradebook, else None."""
+    if text:
+        duedate = parse_time(text)
+        if duedate is None:
+            raise CannotGrade(f"--duedate {text!r} is not a date (e.g. '2026-12-04 17:00:00 UTC')")
+        return duedate
+    if not db_url:
+        return None
+    from nbgrader.api import Gradebook, MissingEntry
+
+    try:
+        with Gradebook(db_url, course_id=course) as gradebook:
+            return gradebook.find_assignment(assignment_id).duedate
+    except MissingEntry:
+        return None
+    except Exception as error:  # an unreachable gradebook: publish reports it again
+        print(f"mmlcalc-grade: warning: due date not read from {db_url}: {error}", file=sys.stderr)
+        return None
 
 
 def _in_background(function, *args) -> Future:
@@ -307,23 +437,35 @@ def _in_background(function, *args) -> Future:
 
 
 def grade(prepared: Prepared, session: GradingSession, jobs: int, quiet: bool):
-    """Grade every submission (``jobs`` at a time): the results, sorted."""
+    """Grade the submissions that need it (``jobs`` at a time), each kept as it comes in;
+    with the unchanged ones' stored results: every result, sorted."""
     progress = Progress(sys.stderr.isatty() and not quiet)
-    return run_batch(prepared.jobs, session, jobs, progress)
+    graded = run_batch(prepared.jobs, session, jobs, progress, on_result=prepared.keep)
+    return sorted([*graded, *prepared.reused], key=lambda r: (r.student_id, r.notebook))
 
 
 def publish(prepared: Prepared, results: list[SubmissionResult]) -> int:
     """Write grades.csv, results.csv, grading.json, feedback, the gradebook and the report."""
     out, assignment, notes = prepared.out, prepared.assignment, list(prepared.notes)
-    grades = summarise(results, assignment)
+    if prepared.reused:
+        notes.append(
+            f"{len(results) - len(prepared.reused)} notebooks graded in this run; "
+            f"{len(prepared.reused)} unchanged since an earlier run kept their results."
+        )
+    grades = summarise(results, assignment, prepared.lateness)
     write_csvs(out, grades)
     out.mkdir(parents=True, exist_ok=True)
     (out / "grading.json").write_text(json.dumps(prepared.metadata, indent=2) + "\n")
-    write_feedback(out, grades)
+    due = str(prepared.duedate) if prepared.duedate else ""
+    write_feedback(out, grades, due)
+    if prepared.course_dir is not None:
+        _write_autograded(prepared, results)
     status = 0
     if prepared.db_url:
         try:
-            write_gradebook(prepared.db_url, prepared.course, assignment, grades)
+            write_gradebook(
+                prepared.db_url, prepared.course, assignment, grades, prepared.duedate
+            )
             notes.append(f"Scores written to the gradebook {prepared.db_url}.")
         except Exception as error:  # the CSV files are written already: report and go on
             message = (
@@ -340,6 +482,17 @@ def publish(prepared: Prepared, results: list[SubmissionResult]) -> int:
         end="",
     )
     return status
+
+
+def _write_autograded(prepared: Prepared, results) -> None:
+    """The autograded notebooks formgrader and ``nbgrader generate_feedback`` read."""
+    jobs = {(job.student_id, job.master.name): job for job in prepared.all_jobs}
+    for result in results:
+        job = jobs.get((result.student_id, result.notebook))
+        if job is not None:
+            write_autograded(
+                prepared.course_dir, job.master, result, job.notebook_path, job.submission_dir
+            )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -369,7 +522,10 @@ def main(argv: list[str] | None = None) -> int:
         except CannotGrade as error:
             return fail(str(error))
         results = grade(prepared, session, args.jobs, args.quiet)
-    status = publish(prepared, results)
+    try:
+        status = publish(prepared, results)
+    finally:
+        prepared.store.close()
     print(
         f"; {time.monotonic() - started:.1f} s with {args.jobs} jobs"
         + ("" if session.sandboxed else "; NOT sandboxed (--isolation none)")

@@ -31,8 +31,9 @@ class TestResult:
     grade_id: str
     points: float
     max_points: float
-    status: str  # passed, failed, error, timeout, not-run
+    status: str  # passed, failed, error, timeout, not-run, needs-manual-grading
     message: str
+    task: str = ""  # the task the test belongs to, as the master's heading names it
 
 
 def _opaque(type_name: str):

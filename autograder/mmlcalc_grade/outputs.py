@@ -14,7 +14,7 @@ import csv
 import functools
 import statistics
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -26,17 +26,36 @@ from .batch import SubmissionResult
 from .compare import TestResult
 
 #: Student statuses, worst first: the status of a student is the worst of their notebooks'.
-STATUS_ORDER = ("invalid-notebook", "crashed", "timeout", "missing", "graded")
+STATUS_ORDER = (
+    "invalid-notebook", "crashed", "timeout", "missing", "needs-manual-grading", "graded"
+)  # fmt: skip
+#: Statuses of work that could not be graded at all: counted apart in the report, never as
+#: fails (an unreadable notebook says nothing about what the class understood).
+UNGRADABLE = ("invalid-notebook",)
+
+
+@dataclass(frozen=True)
+class Lateness:
+    """When a student submitted, against the due date, and the penalty the course's policy gives."""
+
+    submitted_at: str = ""  # nbgrader's timestamp (UTC), "" when unknown
+    seconds_late: float = 0.0
+    penalty: float = 0.0  # points off, summed over the student's notebooks
+    per_notebook: tuple[tuple[str, float], ...] = ()  # (notebook, points off), as nbgrader has it
 
 
 @dataclass(frozen=True)
 class StudentGrade:
     student_id: str
     assignment_id: str
-    score: float
+    score: float  # after the late penalty
     max_score: float
     status: str
+    submitted_at: str
+    seconds_late: float
+    late_penalty: float
     results: tuple[SubmissionResult, ...]
+    penalties: tuple[tuple[str, float], ...] = ()  # by notebook (for the gradebook)
 
 
 def number(value: float) -> str:
@@ -44,7 +63,12 @@ def number(value: float) -> str:
     return f"{value:g}"
 
 
-def summarise(results: Sequence[SubmissionResult], assignment: Assignment) -> list[StudentGrade]:
+def summarise(
+    results: Sequence[SubmissionResult],
+    assignment: Assignment,
+    lateness: Callable[[str, Sequence[SubmissionResult]], Lateness] | None = None,
+) -> list[StudentGrade]:
+    """One grade per student: their notebooks' scores, less the late penalty ``lateness`` gives."""
     by_student: dict[str, list[SubmissionResult]] = {}
     for result in results:
         by_student.setdefault(result.student_id, []).append(result)
@@ -53,14 +77,19 @@ def summarise(results: Sequence[SubmissionResult], assignment: Assignment) -> li
         parts = sorted(by_student[student], key=lambda r: r.notebook)
         statuses = {part.status for part in parts}
         status = next(s for s in (*STATUS_ORDER, *sorted(statuses)) if s in statuses)
+        late = lateness(student, parts) if lateness is not None else Lateness()
         grades.append(
             StudentGrade(
                 student,
                 assignment.assignment_id,
-                sum(part.score for part in parts),
+                sum(part.score for part in parts) - late.penalty,
                 assignment.max_score,
                 status,
+                late.submitted_at,
+                late.seconds_late,
+                late.penalty,
                 tuple(parts),
+                late.per_notebook,
             )
         )
     return grades
@@ -71,7 +100,7 @@ def _csv_fields(record_type) -> list[str]:
     return [
         item.name
         for item in fields(record_type)
-        if item.name not in ("student_id", "assignment_id", "results")
+        if item.name not in ("student_id", "assignment_id", "results", "penalties")
     ]
 
 
@@ -122,18 +151,27 @@ def _templates() -> jinja2.Environment:
     return environment
 
 
-def feedback_page(result: SubmissionResult) -> str:
+def feedback_page(result: SubmissionResult, late: dict | None = None) -> str:
     """One learner's feedback page for one notebook (``templates/feedback.html.j2``)."""
-    return _templates().get_template("feedback.html.j2").render(result=result)
+    return _templates().get_template("feedback.html.j2").render(result=result, late=late)
 
 
-def write_feedback(out: Path, grades: Sequence[StudentGrade]) -> None:
+def _late_note(grade: StudentGrade, due: str) -> dict | None:
+    if grade.seconds_late <= 0:
+        return None
+    hours = grade.seconds_late / 3600
+    text = f"{hours:.1f} hours" if hours < 48 else f"{hours / 24:.1f} days"
+    return {"submitted_at": grade.submitted_at, "hours": text, "due": due,
+            "penalty": grade.late_penalty}  # fmt: skip
+
+
+def write_feedback(out: Path, grades: Sequence[StudentGrade], due: str = "") -> None:
     for grade in grades:
         for result in grade.results:
             folder = out / "feedback" / grade.student_id / grade.assignment_id
             folder.mkdir(parents=True, exist_ok=True)
             page = folder / (Path(result.notebook).stem + ".html")
-            page.write_text(feedback_page(result), encoding="utf-8")
+            page.write_text(feedback_page(result, _late_note(grade, due)), encoding="utf-8")
 
 
 def histogram_svg(fractions: Sequence[float], bins: int = 10) -> str:
@@ -179,6 +217,7 @@ class TestRow:
     notebook: str
     points: float
     rate: float  # fraction of graded submissions that passed (0 when none was graded)
+    task: str = ""
 
 
 @dataclass(frozen=True)
@@ -198,6 +237,9 @@ class ReportData:
     assignment_id: str
     students: int
     graded_completely: int
+    needs_manual: int
+    ungradable: int
+    late: int
     max_score: float
     mean: float | None  # None when no submission was graded
     median: float | None
@@ -210,8 +252,12 @@ class ReportData:
 def report_data(
     assignment: Assignment, grades: Sequence[StudentGrade], notes: Sequence[str] = ()
 ) -> ReportData:
-    """The class report's numbers: scores, the pass rate of every test, who was not graded."""
-    graded = [g for g in grades if g.status != "missing"]
+    """The class report's numbers: scores, the pass rate of every test, who was not graded.
+
+    Missing and ungradable work (an unreadable notebook) is left out of the mean, the
+    median, the histogram and the pass rates, and counted apart.
+    """
+    graded = [g for g in grades if g.status != "missing" and g.status not in UNGRADABLE]
     scores = [g.score for g in graded]
     rows = []
     for master in assignment.notebooks:
@@ -225,7 +271,8 @@ def report_data(
                 if t.grade_id == test.grade_id
             ]
             rate = sum(outcomes) / len(outcomes) if outcomes else 0.0
-            rows.append(TestRow(test.grade_id, master.name, test.points, rate))
+            task = master.task_of(test.grade_id)
+            rows.append(TestRow(test.grade_id, master.name, test.points, rate, task))
     rows.sort(key=lambda row: (row.rate, row.notebook, row.grade_id))
     not_graded = tuple(
         NotGradedRow(
@@ -235,12 +282,15 @@ def report_data(
             "; ".join(note for r in grade.results if r.status != "graded" for note in r.notes[-1:]),
         )
         for grade in grades
-        if grade.status != "graded"
+        if grade.status not in ("graded", "needs-manual-grading")
     )
     return ReportData(
         assignment_id=assignment.assignment_id,
         students=len(grades),
         graded_completely=sum(g.status == "graded" for g in grades),
+        needs_manual=sum(g.status == "needs-manual-grading" for g in grades),
+        ungradable=sum(g.status in UNGRADABLE for g in grades),
+        late=sum(g.seconds_late > 0 for g in grades),
         max_score=assignment.max_score,
         mean=statistics.mean(scores) if scores else None,
         median=statistics.median(scores) if scores else None,
@@ -266,51 +316,91 @@ def write_report(out: Path, assignment: Assignment, grades, notes=()) -> None:
     (out / "report.html").write_text(report_page(assignment, grades, notes), encoding="utf-8")
 
 
-def write_gradebook(db_url: str, course_id: str, assignment: Assignment, grades) -> None:
+def write_gradebook(
+    db_url: str, course_id: str, assignment: Assignment, grades, duedate=None
+) -> None:
     """Write every score into nbgrader's gradebook (creating what is missing).
 
-    Assignment, notebooks and grade cells are created when the assignment was
-    never generated in this gradebook. Each test cell's ``auto_score`` is set; a
-    submission whose notebook could not be read is also flagged for a human
-    (``needs_manual_grade``); students with nothing submitted get no submission.
+    What ``nbgrader autograde`` would leave there, so formgrader, ``nbgrader export`` and
+    ``nbgrader generate_feedback`` work on it: the assignment (with ``duedate`` if given),
+    notebooks, grade cells (the tests and the hand-marked cells) and solution cells when
+    the assignment was never generated in this gradebook; for each submission its
+    timestamp, a grade per test cell (``auto_score``), a grade per hand-marked cell
+    flagged ``needs_manual_grade`` (its ``auto_score`` empty, for an instructor to mark in
+    formgrader), a comment per solution cell, and each notebook's late penalty. A
+    submission whose notebook could not be read is flagged for a human too; students with
+    nothing submitted get no submission.
     """
     with warnings.catch_warnings():
         # nbgrader's add_submission builds related rows before adding them to the session,
         # which SQLAlchemy reports as SAWarnings; the rows are committed correctly
         warnings.simplefilter("ignore")
-        _write_gradebook(db_url, course_id, assignment, grades)
+        _write_gradebook(db_url, course_id, assignment, grades, duedate)
 
 
-def _write_gradebook(db_url: str, course_id: str, assignment: Assignment, grades) -> None:
-    from nbgrader.api import Grade, Gradebook, MissingEntry  # here: importing it takes a second
+def _define_cells(gradebook, assignment: Assignment) -> None:
+    """The assignment's notebooks and cells, where the gradebook lacks them."""
+    from nbgrader.api import MissingEntry
 
     aid = assignment.assignment_id
-    with Gradebook(db_url, course_id=course_id) as gradebook:
-        gradebook.update_or_create_assignment(aid)
-        for master in assignment.notebooks:
-            name = Path(master.name).stem
+    for master in assignment.notebooks:
+        name = Path(master.name).stem
+        try:
+            gradebook.find_notebook(name, aid)
+        except MissingEntry:
+            gradebook.update_or_create_notebook(name, aid)
+        for cell in (*master.tests, *master.manual):
+            kind = "markdown" if getattr(cell, "kind", "") == "task" else "code"
             try:
-                gradebook.find_notebook(name, aid)
+                gradebook.find_grade_cell(cell.grade_id, name, aid)
             except MissingEntry:
-                gradebook.update_or_create_notebook(name, aid)
-            for test in master.tests:
                 try:
-                    gradebook.find_grade_cell(test.grade_id, name, aid)
+                    gradebook.find_task_cell(cell.grade_id, name, aid)
                 except MissingEntry:
                     gradebook.update_or_create_grade_cell(
-                        test.grade_id, name, aid, max_score=test.points, cell_type="code"
+                        cell.grade_id, name, aid, max_score=cell.points, cell_type=kind
                     )
+        for cell in master.manual:
+            if cell.kind == "answer":
+                try:
+                    gradebook.find_solution_cell(cell.grade_id, name, aid)
+                except MissingEntry:
+                    gradebook.update_or_create_solution_cell(cell.grade_id, name, aid)
+
+
+def _write_gradebook(
+    db_url: str, course_id: str, assignment: Assignment, grades, duedate=None
+) -> None:
+    from nbgrader.api import Comment, Grade, Gradebook, MissingEntry  # slow import: here
+
+    aid = assignment.assignment_id
+    manual = {
+        (Path(m.name).stem, cell.grade_id) for m in assignment.notebooks for cell in m.manual
+    }
+    with Gradebook(db_url, course_id=course_id) as gradebook:
+        extra = {"duedate": duedate} if duedate is not None else {}
+        gradebook.update_or_create_assignment(aid, **extra)
+        _define_cells(gradebook, assignment)
         for grade in grades:
             if grade.status == "missing" and not grade.score:
                 continue
             gradebook.update_or_create_student(grade.student_id)
             try:
-                gradebook.find_submission(aid, grade.student_id)
+                submission = gradebook.find_submission(aid, grade.student_id)
             except MissingEntry:
-                gradebook.add_submission(aid, grade.student_id)
+                submission = gradebook.add_submission(aid, grade.student_id)
+            if grade.submitted_at:
+                from nbgrader.utils import parse_utc
+
+                submission.timestamp = parse_utc(grade.submitted_at)
+            penalties = dict(grade.penalties)
             for result in grade.results:
                 name = Path(result.notebook).stem
                 submitted = gradebook.find_submission_notebook(name, aid, grade.student_id)
+                submitted.late_submission_penalty = penalties.get(result.notebook) or None
+                for cell in submitted.notebook.solution_cells:
+                    if not any(c.cell_id == cell.id for c in submitted.comments):
+                        gradebook.db.add(Comment(cell_id=cell.id, notebook=submitted))
                 for test in result.tests:
                     try:
                         cell = gradebook.find_grade(test.grade_id, name, aid, grade.student_id)
@@ -318,6 +408,10 @@ def _write_gradebook(db_url: str, course_id: str, assignment: Assignment, grades
                         grade_cell = gradebook.find_grade_cell(test.grade_id, name, aid)
                         cell = Grade(cell_id=grade_cell.id, notebook=submitted)
                         gradebook.db.add(cell)
-                    cell.auto_score = test.points
-                    cell.needs_manual_grade = result.status == "invalid-notebook"
+                    if (name, test.grade_id) in manual:
+                        cell.auto_score = None  # an instructor marks it in formgrader
+                        cell.needs_manual_grade = cell.manual_score is None
+                    else:
+                        cell.auto_score = test.points
+                        cell.needs_manual_grade = result.status == "invalid-notebook"
             gradebook.db.commit()
