@@ -19,6 +19,7 @@ import contextlib
 import html
 import importlib
 import inspect
+import linecache
 import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -344,10 +345,59 @@ def expect_own_work(
     for module_name in forbidden:
         module = importlib.import_module(module_name)
         files[inspect.getsourcefile(module)] = module_name
-    result, called = first_call_into(files, function, *args)
+    try:
+        result, called = first_call_into(files, function, *args)
+    except (CheckFailed, NotImplementedError):
+        raise
+    except Exception as error:  # the learner's code raised: say what, where, and on what input
+        raise explain_error(name, error, args) from None
     if called:
         raise not_own_work(name, called)
     return result
+
+
+def _is_learner_file(filename: str) -> bool:
+    """A notebook cell: IPython's (``ipykernel_*``, ``<ipython-input-…>``) or mmlcalc-grade's."""
+    return filename.startswith(("<cell ", "<ipython-input")) or "ipykernel_" in filename
+
+
+def where_in_learner_code(traceback) -> str:
+    """``"at line N of your code: `…`"`` for the outermost notebook frame of ``traceback``."""
+    while traceback is not None:
+        code = traceback.tb_frame.f_code
+        if _is_learner_file(code.co_filename):
+            line = linecache.getline(code.co_filename, traceback.tb_lineno).strip()
+            shown = f": `{line[:120]}`" if line else ""
+            return f"at line {traceback.tb_lineno} of your code{shown}"
+        traceback = traceback.tb_next
+    return ""
+
+
+#: Longest explanation of a learner's error (mmlcalc-grade keeps 300 characters of an error).
+MAX_EXPLAINED = 270  # with "A hidden test failed: " in front, still under 300
+
+
+def explain_error(name: str, error: BaseException, args=()) -> CheckFailed:
+    """A learner's exception inside a test as a sentence: what, where, and the test's inputs.
+
+    Examples
+    --------
+    >>> print(explain_error("backprop", ValueError("operands could not be broadcast"),
+    ...                     (np.zeros((2, 3)), [np.zeros(2)])).message)
+    backprop raised ValueError: operands could not be broadcast. The test gave it an array of shape (2, 3), a list of length 1.
+    """
+    try:
+        text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    except Exception:
+        text = ""
+    message = f"{name} raised {type(error).__name__}" + (f": {text}" if text else "")
+    where = where_in_learner_code(error.__traceback__)
+    if where and where not in message:
+        message += f" ({where})"
+    inputs = ", ".join(describe(arg) for arg in args)
+    if inputs:
+        message += f". The test gave it {inputs}."
+    return CheckFailed(message[:MAX_EXPLAINED])
 
 
 def first_call_into(files: dict[str, str], function: Callable, *args):

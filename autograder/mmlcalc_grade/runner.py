@@ -28,6 +28,7 @@ import functools
 import importlib
 import io
 import json
+import linecache
 import os
 import random
 import signal
@@ -166,6 +167,8 @@ def _run_code(
     _exec=_ORIGINAL_BUILTINS["exec"],
 ):
     """Run ``source`` in ``namespace`` under a time limit; return the error record or None."""
+    # the cell's lines, for the line of the learner's code that a test's failure names
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     try:
         signal.setitimer(signal.ITIMER_REAL, timeout)
         try:
@@ -291,7 +294,15 @@ class _NotebookSide(remote.Endpoint):
         if isinstance(error, CellTimeout):
             record = error_record(error, self.cell_timeout)
             return {**record, "timeout": True}
-        return super().error_record(error)
+        record = super().error_record(error)
+        where = checks.where_in_learner_code(error.__traceback__)
+        if where and isinstance(error, Exception):
+            # the line of the learner's code, as stock nbgrader's checks.explain_error names it;
+            # an exception of the tests passing through (a course function swapped in) is then
+            # rebuilt by its type, with that line, rather than handed back as it was
+            record["message"] = f"{record['message']} ({where})"[: remote.MAX_MESSAGE]
+            record.pop("yours", None)
+        return record
 
     def serve_top(self, message: protocol.Request) -> None:
         """A request of the test itself (not made while we wait): under its own time limit."""

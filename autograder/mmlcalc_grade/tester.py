@@ -266,6 +266,10 @@ class Recorder:
         try:
             result = function(*args)
             called = endpoint.called
+        except (checks.CheckFailed, NotImplementedError):
+            raise
+        except Exception as error:  # the learner's code raised: as checks.expect_own_work says
+            raise checks.explain_error(name, error, args) from None
         finally:
             endpoint.watch, endpoint.called = outer
         if called:
