@@ -185,8 +185,8 @@ def grade_chunk(grade_id: str, hidden: bool, ref: dict, got: dict | None) -> tup
         error.get("type") != "CheckFailed" or len(got_records) < len(ref_records)
     ):
         status = "timeout" if error.get("type") == "Timeout" else "error"
-        if hidden and error.get("type") == "CheckFailed":
-            return status, _as_hidden(str(error.get("message", "")))
+        if error.get("type") == "CheckFailed":  # its sentence, as stock shows it
+            return status, shown(str(error.get("message", "")))
         if hidden:
             shown = error
             return status, f"a hidden test (check {k} of {grade_id}) stopped: {error_text(shown)}"
