@@ -126,14 +126,14 @@ class Explorer(widgets.VBox):
     ...         return {"x": x}
     >>> class DotExplorer(Explorer):
     ...     def __init__(self):
-    ...         reset = widgets.Button(description="Reset")
-    ...         reset.on_click(lambda _: setattr(self.controls["x"], "value", 0.0))
+    ...         self.reset = widgets.Button(description="Reset")
+    ...         self.reset.on_click(lambda _: setattr(self.controls["x"], "value", 0.0))
     ...         super().__init__(lambda figure: DotScene(figure.subplots()),
     ...                          {"x": float_slider("x", 0.5, -1.0, 1.0, 0.1)},
     ...                          readout=lambda s: f"x = {s['x']:.1f}",
-    ...                          title="A dot", caption="A dot at x.", extra=[reset])
+    ...                          title="A dot", caption="A dot at x.", extra=[self.reset])
     >>> explorer = DotExplorer()
-    >>> explorer.control_box.children[-1].click()
+    >>> explorer.reset.click()
     >>> explorer.shown
     {'x': 0.0}
     """
@@ -211,7 +211,8 @@ class Explorer(widgets.VBox):
     ) -> None:
         """Give ``slider`` the range [``low``, ``high``] and a value, without a redraw.
 
-        :func:`set_range` run inside :meth:`paused`; see there for the arguments.
+        The module function :func:`set_range` (see it for the arguments), run inside
+        :meth:`paused`: the caller redraws when it is done.
         """
         with self.paused():
             set_range(slider, low, high, value, step)
