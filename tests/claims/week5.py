@@ -469,6 +469,16 @@ def check_lagrange_by_hand(lec):
     assert np.allclose(solved, [np.sqrt(2), 1, 1])
 
 
+def check_second_order(lec):
+    lines = lec.stdout("def f_along(t):").splitlines()
+    kinds = [line.split("a local ")[1].split()[0] for line in lines]
+    assert kinds == ["maximum", "minimum", "minimum", "maximum"], lines
+    values = [float(re.search(r"f = (\S+),", line).group(1)) for line in lines]
+    assert values == [2.0, -2.0, 0.0, 0.0], values
+    seconds = [float(re.search(r"d²f/dt² = (\S+):", line).group(1)) for line in lines]
+    assert seconds[0] < 0 < seconds[1] and seconds[2] > 0 > seconds[3]
+
+
 def check_explorer_peaks(lec):
     explorer = constraint()
     slider = explorer.controls["t"]
@@ -582,6 +592,12 @@ def check_backtracking_three(lec):
 
 
 CLAIMS: list[Claim] = [
+    Claim(
+        "The peaks are maxima and the troughs minima, as expected; the top of the circle, where "
+        "$\\lambda = 0$, is a local minimum and the bottom a local maximum, although $f = 0$ at "
+        "both.",
+        check_second_order,
+    ),
     Claim(
         "Three tangents already land within 0.001 of the root near 2.09, where the curve crosses "
         "the axis.",
