@@ -246,13 +246,16 @@ class DescentScene(Scene):
             [],
             [],
             marker="D",
-            markersize=8,
+            markersize=9,
             linestyle="none",
-            color=PALETTE["yellow"],
-            markeredgecolor=PALETTE["black"],
+            # hollow: a minimum the path ends on (a red star) shows through
+            markerfacecolor="none",
+            markeredgecolor=PALETTE["yellow"],
+            markeredgewidth=2.2,
             label="end",
         )
-        ax.legend(loc="lower left", fontsize=7, framealpha=0.8, frameon=True)
+        # below the map, not on it: a path may run anywhere on the map
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=4, fontsize=7)
         self.value_ax.set_xlim(0, self.max_steps)
         low, high = float(np.min(gz)), float(np.max(gz))
         self.value_ax.set_ylim(*padded_limits(np.array([low, high])))
@@ -414,7 +417,8 @@ class ConstraintScene(Scene):
             label="∇f ≈ 0 (ring)",
         )
         (self.point,) = ax.plot([], [], **ROLES["point"])
-        ax.legend(loc="lower left", fontsize=7, framealpha=0.85, frameon=True)
+        # below the map, not on it: the point walks all round the curve
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize=7)
         values = on_grid(f, cx, cy)
         self.along_ax.plot(t, values, **ROLES["function"])
         self.along_ax.set_xlim(*t_range)
