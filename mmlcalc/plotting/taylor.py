@@ -91,14 +91,19 @@ class TaylorScene(Scene):
         (self.point,) = self.top.plot([], [], label="expansion point a", **ROLES["point"])
         label = "series converges here" if radius is not None else None
         self.band = _span(self.top, color=PALETTE["yellow"], alpha=0.18, label=label)
-        self.top.legend(loc="upper left", fontsize=8, ncols=2)
+        # above both panels, outside them: inside, the legend would cover the polynomial
+        # where it shoots off (it does at both ends for every function of the week)
+        handles, labels = self.top.get_legend_handles_labels()
+        self.top.figure.legend(
+            handles, labels, loc="outside upper center", ncols=4, fontsize=8, frameon=False
+        )
         (self.error,) = self.bottom.semilogy([], [], label="|f(x) − p(x)|", **ROLES["secant"])
         self.bottom_band = _span(self.bottom, color=PALETTE["yellow"], alpha=0.18)
         self.bottom.set_ylim(1e-16, 1e3)
         self.bottom.set_yticks([1e-15, 1e-10, 1e-5, 1.0])
-        self.bottom.set_ylabel("error")
+        # one curve: its y-label names it (a legend could hide the dip where p is exact)
+        self.bottom.set_ylabel("error |f(x) − p(x)|")
         self.bottom.set_xlabel("x")
-        self.bottom.legend(loc="lower right", fontsize=8)
         for ax in axes:
             ax.set_xlim(self.x[0], self.x[-1])
         self.artists = [
