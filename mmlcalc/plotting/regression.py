@@ -159,8 +159,17 @@ class LineFitScene(Scene):
         mp.set_ylabel("intercept c")
         mp.set_title("χ²(m, c): darker is lower")
         mp.grid(False)
+        # a ring, not a dot: on the best line the star shows inside it
         (self.point,) = mp.plot(
-            [], [], label="your line", **{**ROLES["point"], "color": PALETTE["red"]}
+            [],
+            [],
+            label="your line",
+            marker="o",
+            markersize=11,
+            linestyle="none",
+            markerfacecolor="none",
+            markeredgecolor=PALETTE["red"],
+            markeredgewidth=2.2,
         )
         # below the map, not on it: the dot may go anywhere in the box
         mp.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize=8)

@@ -85,7 +85,7 @@ def line_fit_explorer(
             "from each point to the line: its residual. χ² is the sum of the squared bar "
             "lengths. Right: a contour map of χ² over slopes (across) and intercepts (up), "
             "darker where χ² is lower; the yellow star marks the line with the least χ² and the "
-            "red dot your line. The contours are long tilted ellipses: raising the slope can "
+            "red ring your line. The contours are long tilted ellipses: raising the slope can "
             "be partly undone by lowering the intercept."
         ),
         figsize=(10.0, 3.9),
