@@ -88,6 +88,7 @@ class Graded:
     stock: dict  # student -> {test cell: points}
     ours: dict  # student -> {test cell: points}
     messages: dict  # student -> {test cell: mmlcalc-grade's message}
+    stock_messages: dict  # student -> {test cell: the CheckFailed message stock nbgrader showed}
     seconds: dict
 
 
@@ -115,6 +116,10 @@ def graded(request, tmp_path_factory) -> Graded:
         student: {cell: score for cell, (score, _) in course.scores(student, assignment_id).items()}
         for student in notebooks
     }
+    stock_messages = {
+        student: stock_failures(course.autograded_path(student, assignment_id) / path.name)
+        for student in notebooks
+    }
     seconds["nbgrader autograde"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -135,7 +140,19 @@ def graded(request, tmp_path_factory) -> Graded:
     seconds["mmlcalc-grade"] = time.perf_counter() - started
     print(f"\n{assignment_id}: {len(notebooks)} submissions, " + ", ".join(
         f"{name} {value:.1f} s" for name, value in seconds.items()))  # fmt: skip
-    return Graded(assignment_id, master, points, stock, ours, messages, seconds)
+    return Graded(assignment_id, master, points, stock, ours, messages, stock_messages, seconds)
+
+
+def stock_failures(path: Path) -> dict[str, str]:
+    """``{test cell: message}`` of every test cell that failed with a CheckFailed under stock."""
+    failures = {}
+    for cell in read_notebook(path).cells:
+        if not is_test_cell(cell):
+            continue
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error" and output.get("ename") == "CheckFailed":
+                failures[grade_id(cell)] = output.get("evalue", "")
+    return failures
 
 
 def expected_scores(graded: Graded, submission) -> dict[str, float]:
@@ -185,4 +202,16 @@ def test_the_two_graders_agree(graded):
         for s in corpus(graded.assignment_id)
         if graded.stock[s.name] != graded.ours[s.name]
     }
+    assert not differ, differ
+
+
+def test_the_two_graders_say_the_same(graded):
+    """A test cell that stock nbgrader failed with a check's sentence gets the same sentence
+    from mmlcalc-grade (hidden ones included: neither shows the expected value)."""
+    differ = {}
+    for submission in corpus(graded.assignment_id):
+        for cell, stock_message in graded.stock_messages[submission.name].items():
+            ours = graded.messages[submission.name][cell]
+            if ours != stock_message:
+                differ[f"{submission.name}/{cell}"] = (stock_message, ours)
     assert not differ, differ
