@@ -166,11 +166,11 @@ def decoy_gradebooks(token: str) -> tuple[Path, Path]:
     )
 
 
-def plant_decoys(decoys, points) -> dict[str, str]:
-    """Real nbgrader gradebooks where gradebook_decoys scored 0; their digests."""
+def plant_decoys(decoys, gradebook: Path) -> dict[str, str]:
+    """Copies of a real nbgrader gradebook (scores to rewrite) at ``decoys``; their digests."""
     for decoy in decoys:
         decoy.parent.mkdir(parents=True, exist_ok=True)
-        earlier_grading(decoy, ["gradebook_decoys"], points)
+        shutil.copyfile(gradebook, decoy)
     return file_digests(decoys)
 
 
@@ -290,7 +290,7 @@ def batch(tmp_path_factory, cache):
         copy_source_with_marker(targets.source, targets.source_marker)
         points = points_of_tests(week1_master())
         earlier_grading(targets.gradebook, ["write_gradebook", HONEST], points)
-        decoys_before = plant_decoys(targets.decoys, points)
+        decoys_before = plant_decoys(targets.decoys, targets.gradebook)
         cases = {case.student: case for case in [*hostile_cases(targets), honest_case(targets)]}
         for case in cases.values():
             write_notebook(case.notebook, root / case.student / W1 / W1_NAME)
