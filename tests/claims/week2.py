@@ -395,8 +395,9 @@ CLAIMS: list[Claim] = [
     ),
     Claim(
         "The volcano's heights are measured on a grid with points 10 m apart; between grid points "
-        "the game interpolates bilinearly (a plane in each 10 m cell), and its Jacobian comes from"
-        " central differences with a step of 5 m, half the grid spacing.",
+        "the game interpolates bilinearly (inside each 10 m cell the height changes linearly "
+        "along $x$ and along $y$), and its Jacobian comes from central differences with a step of"
+        " 5 m, half the grid spacing.",
         volcano_grid,
     ),
     Claim(
@@ -409,7 +410,7 @@ CLAIMS: list[Claim] = [
         " the volcano's foot; the crater at the top is a real local minimum, 148 m high",
         volcano_heights,
     ),
-    Claim("every step moves a point by 10 times $-\\nabla f$", step_of_ten, values=("step_size",)),
+    Claim("every step moves a point by 10 times $-\\nabla z$", step_of_ten, values=("step_size",)),
     Claim(
         "With a step size of 1 the moves are short, well under one unit, and the 12 probes run "
         "out on the way down; with 30 the first move is about 11 units, longer than the box, and "
