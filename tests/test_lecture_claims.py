@@ -144,6 +144,34 @@ def test_every_static_figure_has_a_caption(path):
     )
 
 
+#: A code cell that shows the learner something: a figure, an explorer or printed numbers.
+SHOWS = re.compile(r"plt\.show\(\)|_explorer\(|print\(")
+
+
+@pytest.mark.parametrize("path", LECTURES, ids=[path.name for path in LECTURES])
+def test_every_definition_comes_after_something_to_look_at(path):
+    """Intuition first (issue 16, item 5): inside each numbered section, a figure, an explorer
+    or a table of numbers comes before the first "### Definition" heading."""
+    import nbformat
+
+    section, shown, late = None, False, []
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type == "markdown":
+            numbered = re.search(r"^## (\d+\..*)$", cell.source, re.M)
+            if numbered:
+                section, shown = numbered.group(1), False
+            elif re.search(r"^## ", cell.source, re.M):
+                section = None  # Summary, Exercises, ...
+            if section and re.search(r"^### Definition", cell.source, re.M) and not shown:
+                late.append(section)
+        elif section and SHOWS.search(cell.source):
+            shown = True
+    assert not late, (
+        f"{path.name}: these sections define before showing anything (put a figure, an "
+        f"explorer or a table of numbers before the definition): {late}"
+    )
+
+
 # ---------------------------------------------------------------------------- the rules
 
 
