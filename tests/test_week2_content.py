@@ -209,7 +209,7 @@ def test_lecture_skeleton_and_links():
         "my_answer = None",
         "(01_slopes_and_derivatives.ipynb)",
         "(03_chain_rule_and_neural_networks.ipynb)",
-        "(../source/week2/multivariate_calculus.ipynb)",
+        "(../assignments/week2/multivariate_calculus.ipynb)",
     ):
         assert heading in text, heading
     for explorer in (
