@@ -25,12 +25,14 @@ Writing a claim::
 
     Claim(
         "The best central estimate is about a hundred times more accurate",
-        lambda lec: ratio_is(lec.value("forward_best / central_best"), 100, within=3),
+        lambda lec: about(lec.value("forward_best / central_best"), 100, 3),
         values=("forward_best / central_best",),
     )
 
 Numbers compare at the precision written: "0.25" means ``round(x, 2) == 0.25``
-(:func:`shown_as`); "about a hundred times" states its tolerance in the check.
+(:func:`shown_as`); "about a hundred times" states its tolerance in the check
+(:func:`about`). A claim about an explorer builds it here as the lecture's cell does and
+sets its sliders with :func:`set_control`, which refuses a value the slider cannot reach.
 """
 
 from __future__ import annotations
