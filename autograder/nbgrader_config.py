@@ -132,7 +132,7 @@ c.LatePolicy.penalty_points = float(os.environ.get("MMLCALC_LATE_POINTS", "1"))
 #   ordinary per-submission failure ("Duplicate grade id"): the rest of the batch
 #   is graded and the broken submission is reported for a human to fix. That is
 #   the most configuration alone can do; grading the duplicated notebook anyway
-#   needs code (a future, hardened grader). (With the stock list AND
+#   needs code: mmlcalc-grade does it (the first copy counts; README.md). (With the stock list AND
 #   add_missing_cells = True, as set above, the blanked copy happens to crash
 #   OverwriteCells with a KeyError first: also per submission, but the log then
 #   names no cell.) A notebook whose cell metadata was edited to another
