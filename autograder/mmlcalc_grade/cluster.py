@@ -16,11 +16,11 @@ function, :func:`mmlcalc_grade.batch.grade_submission`; Dask only decides where 
   :class:`~mmlcalc_grade.session.GradingSession` per worker, with its warm sandboxed test
   processes, from task to task. On start it proves that it can sandbox (the session's
   decision, failing closed); only then does the worker advertise the Dask resource
-  ``mmlcalc-grade-sandbox`` that every grading task requires. A worker that cannot sandbox
-  never advertises it, so it is given no submission; it logs why, and the coordinator
-  prints each such worker with its reason (no worker able to sandbox: nothing is graded,
-  exit status 2). Only the coordinator's explicit ``isolation="none"`` grades unsandboxed
-  (resource ``mmlcalc-grade-none``).
+  ``mmlcalc-grade-sandbox-<digest of the policy>`` that every grading task requires. A
+  worker that cannot sandbox never advertises it, so it is given no submission; it logs
+  why, and the coordinator prints each such worker with its reason (no worker able to
+  sandbox: nothing is graded, exit status 2). Only the coordinator's explicit
+  ``isolation="none"`` grades unsandboxed (resource ``mmlcalc-grade-none-<digest>``).
 * **Retries.** A task whose worker dies is run again elsewhere (Dask reschedules it;
   ``retries`` also covers a task that raised); a submission that took its worker down
   :data:`CRASH_ATTEMPTS` times gets the status ``crashed`` and the batch goes on.
@@ -68,13 +68,20 @@ WORKER_WAIT = 120.0
 INSTALL_HINT = 'grading on a cluster needs Dask distributed: pip install "mmlcalc[cluster]"'
 
 
-def resource_name(isolation: str) -> str:
-    """The Dask resource a worker advertises once it proved it can grade under ``isolation``."""
-    return f"mmlcalc-grade-{isolation}"
+def _policy_tag(policy: Policy) -> str:
+    """The policy's isolation and a digest of the rest: coordinators with other policies get
+    sessions (and resources) of their own on a shared cluster."""
+    digest = hashlib.sha256(repr(policy).encode()).hexdigest()[:8]
+    return f"{policy.isolation}-{digest}"
 
 
-def plugin_name(isolation: str) -> str:
-    return f"mmlcalc-grade-session-{isolation}"
+def resource_name(policy: Policy) -> str:
+    """The Dask resource a worker advertises once it proved it can grade under ``policy``."""
+    return f"mmlcalc-grade-{_policy_tag(policy)}"
+
+
+def plugin_name(policy: Policy) -> str:
+    return f"mmlcalc-grade-session-{_policy_tag(policy)}"
 
 
 class WorkerCannotSandbox(RuntimeError):
@@ -203,7 +210,7 @@ class GradingPlugin(_worker_plugin_base()):
 
     def __init__(self, policy: Policy):
         self.policy = policy
-        self.name = plugin_name(policy.isolation)
+        self.name = plugin_name(policy)
         self.session: GradingSession | None = None
         self.refusal: str | None = None
         self.scratch: Path | None = None
@@ -214,7 +221,7 @@ class GradingPlugin(_worker_plugin_base()):
         self.scratch = Path(tempfile.mkdtemp(prefix="mmlcalc-grade-worker-"))
         # the coordinator's protected paths (meaningful when it shares this machine) and ours
         protected = (*self.policy.protected, str(self.scratch), str(Path.home()))
-        self.session = GradingSession(replace(self.policy, protected=protected, bwrap=None))
+        self.session = GradingSession(replace(self.policy, protected=protected))
         slots = max(1, worker.state.nthreads)
         try:
             await asyncio.to_thread(self.session.prestart, slots)
@@ -225,7 +232,7 @@ class GradingPlugin(_worker_plugin_base()):
             )
             logger.error("mmlcalc-grade: %s", self.refusal)
             return
-        await worker.set_resources(**{resource_name(self.policy.isolation): slots})
+        await worker.set_resources(**{resource_name(self.policy): slots})
         logger.info("mmlcalc-grade: %s ready, %d grading slots", worker.address, slots)
 
     def teardown(self, worker):
@@ -286,24 +293,29 @@ class GradingPlugin(_worker_plugin_base()):
             shutil.rmtree(place, ignore_errors=True)
 
 
-def _plugin(isolation: str) -> GradingPlugin:
+def _plugin(name: str) -> GradingPlugin:
     from distributed import get_worker
 
     worker = get_worker()
-    plugin = worker.plugins.get(plugin_name(isolation))
+    plugin = worker.plugins.get(name)
     if plugin is None:
         raise WorkerCannotSandbox(f"the worker {worker.address} has no mmlcalc-grade session")
     return plugin
 
 
-def grade_portable(job: PortableJob, bundle: Bundle, isolation: str) -> SubmissionResult:
-    """The task a worker runs: materialise ``job`` and call the work unit in its session."""
-    return _plugin(isolation).grade(job, bundle)
+def grade_portable(job: PortableJob, bundle: Bundle, plugin: str) -> SubmissionResult:
+    """The task a worker runs: materialise ``job`` and call the work unit in the session of
+    the worker's plugin named ``plugin``."""
+    return _plugin(plugin).grade(job, bundle)
 
 
-def _worker_status(isolation: str, dask_worker=None) -> str | None:
-    plugin = dask_worker.plugins.get(plugin_name(isolation)) if dask_worker else None
+def _worker_status(name: str, dask_worker=None) -> str | None:
+    plugin = dask_worker.plugins.get(name) if dask_worker else None
     return "the grading plugin is not set up" if plugin is None else plugin.status()
+
+
+def _has_plugin(name: str, dask_worker=None) -> bool:
+    return dask_worker is not None and name in dask_worker.plugins
 
 
 def _set_allowed_failures(count: int, dask_scheduler=None) -> int:
@@ -315,7 +327,7 @@ def _set_allowed_failures(count: int, dask_scheduler=None) -> int:
 # --- the coordinator's side -------------------------------------------------------------------
 
 
-def check_workers(client, isolation: str, note: Callable[[str], None]) -> int:
+def check_workers(client, name: str, note: Callable[[str], None]) -> int:
     """Report each worker that refuses work, with why; the number of workers able to grade.
 
     Raises :class:`SandboxUnavailable` when none can (fail closed: nothing is graded).
@@ -323,7 +335,7 @@ def check_workers(client, isolation: str, note: Callable[[str], None]) -> int:
     if not client.scheduler_info().get("workers"):
         with contextlib.suppress(Exception):  # the error below says what is wrong
             client.wait_for_workers(1, timeout=WORKER_WAIT)
-    statuses = client.run(_worker_status, isolation)
+    statuses = client.run(_worker_status, name)
     refusing = {address: why for address, why in statuses.items() if why}
     for address, why in sorted(refusing.items()):
         note(f"worker {address} refuses work: {why}")
@@ -371,13 +383,22 @@ def grade_on_cluster(
     if own:
         client = Client(scheduler_address, set_as_default=False)
     try:
-        client.register_plugin(GradingPlugin(policy), name=plugin_name(policy.isolation))
+        name = plugin_name(policy)
+        if not all(client.run(_has_plugin, name).values()) or not client.scheduler_info().get(
+            "workers"
+        ):  # a plugin already set up with this policy keeps its warm sessions
+            client.register_plugin(GradingPlugin(policy), name=name)
         client.run_on_scheduler(_set_allowed_failures, CRASH_ATTEMPTS - 1)
-        able = check_workers(client, policy.isolation, note)
+        try:
+            able = check_workers(client, name, note)
+        except SandboxUnavailable:
+            with contextlib.suppress(Exception):  # no session of this policy anywhere
+                client.unregister_worker_plugin(name)
+            raise
         slots = sum(info.get("nthreads", 1) for info in client.scheduler_info()["workers"].values())
         window = window or max(32, 4 * max(slots, able))
         yield from _stream(
-            client, as_completed, KilledWorker, iter(jobs), policy.isolation, progress, total,
+            client, as_completed, KilledWorker, iter(jobs), policy, progress, total,
             window, task,
         )  # fmt: skip
     finally:
@@ -385,12 +406,13 @@ def grade_on_cluster(
             client.close()
 
 
-def _stream(client, as_completed, KilledWorker, jobs, isolation, progress, total, window, task):
+def _stream(client, as_completed, KilledWorker, jobs, policy, progress, total, window, task):
     batch = uuid.uuid4().hex[:8]
     bundles: dict[str, object] = {}  # master name -> the future of its batch's Bundle
     pending: dict = {}  # future -> its SubmissionJob
     done = 0
-    resources = {resource_name(isolation): 1}
+    resources = {resource_name(policy): 1}
+    name = plugin_name(policy)
     running = as_completed()
 
     def report():
@@ -413,7 +435,7 @@ def _stream(client, as_completed, KilledWorker, jobs, isolation, progress, total
             return grade_here(job)
         key = f"mmlcalc-grade-{batch}-{uuid.uuid4().hex[:12]}"
         future = client.submit(
-            task, item, bundle_for(job), isolation,
+            task, item, bundle_for(job), name,
             key=key, pure=False, retries=TASK_RETRIES, resources=resources,
         )  # fmt: skip
         pending[future] = job
