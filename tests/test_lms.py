@@ -7,6 +7,11 @@ marking, late penalties (one larger than the score) and a missing submission.
 The plain CSV is compared with ``nbgrader export`` run on the same gradebook, row
 by row and field by field; the Canvas and Moodle files are checked field by field
 against the tables written out below.
+
+A slow test does the same on a gradebook written by nbgrader itself: week 1
+generated and autograded in a temporary course with the course's configuration and a
+per-hour late policy (one learner submits 2.5 hours late), one score changed by hand
+as formgrader does, then ``nbgrader export`` and ``mmlcalc-export``.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from course_harness import AUTOGRADER, Course, master_notebooks, read_notebook, run_nbgrader
 
 from mmlcalc_grade import lms
 
@@ -251,6 +257,61 @@ def test_documented_examples_are_what_the_command_writes(gradebook_url, tmp_path
         f"autograder/examples/{name} differs from what mmlcalc-export writes for the class of "
         "tests/test_lms.py: regenerate it with `python tests/test_lms.py`"
     )
+
+
+@pytest.mark.slow
+def test_a_gradebook_nbgrader_autograde_wrote(tmp_path):
+    """Stock autograde with the course's late plugin, a hand mark, then both exports agree."""
+    from nbgrader.api import Gradebook
+
+    course = Course.create(tmp_path)
+    env = {**course.env, "MMLCALC_LATE_POLICY": "per_hour", "MMLCALC_LATE_POINTS": "1"}
+
+    def nbgrader(*args):
+        return run_nbgrader(args, cwd=AUTOGRADER, env=env)
+
+    nbgrader("generate_assignment", "week1", "--force")
+    nbgrader("db", "assignment", "add", "week1", "--duedate=2026-12-11 17:00:00 UTC")
+    nbgrader("db", "student", "add", "s001", "--first-name=Ana", "--last-name=Alpha")
+    masters = {path.name: read_notebook(path) for path in master_notebooks("week1")}
+    released = course.release_path("week1")
+    release = {name: read_notebook(released / name) for name in masters}
+    stamps = {"s001": "2026-12-11 16:00:00.000000 UTC", "s002": "2026-12-11 19:30:00.000000 UTC"}
+    for student, notebooks in (("s001", release), ("s002", masters)):
+        course.place_submission(student, "week1", notebooks)
+        (course.root / "submitted" / student / "week1" / "timestamp.txt").write_text(
+            stamps[student]
+        )
+    nbgrader("autograde", "week1", "--force")
+    with Gradebook(course.db_url, "mmlcalc") as gradebook:  # formgrader's hand mark
+        submission = gradebook.find_submission("week1", "s001")
+        grade = next(g for nb in submission.notebooks for g in nb.grades if g.max_score >= 2)
+        grade.manual_score = 1.0
+        gradebook.db.commit()
+
+    expected = nbgrader_export(course.db_url, tmp_path)
+    out = tmp_path / "exports"
+    assert lms.main(["--gradebook", course.db_url, "--out", str(out)]) == 0
+    with (out / "grades.csv").open(newline="") as handle:
+        ours = list(csv.DictReader(handle))
+    for theirs, mine in zip(expected, ours, strict=True):
+        for column in lms.NBGRADER_EXPORT_COLUMNS:
+            if column in NUMERIC:
+                assert float(mine[column]) == pytest.approx(float(theirs[column])), (column, theirs)
+            else:
+                assert mine[column] == theirs[column], (column, theirs)
+    scores = {row["student_id"]: row for row in expected}
+    maximum = float(scores["s002"]["max_score"])
+    assert float(scores["s002"]["raw_score"]) == pytest.approx(maximum)  # the reference answers
+    assert float(scores["s002"]["late_submission_penalty"]) == pytest.approx(3.0)  # 2.5 h: 3 h
+    assert float(scores["s001"]["score"]) == pytest.approx(1.0)  # the blank release + a hand mark
+    canvas = read_csv(out / "canvas.csv")
+    moodle = read_csv(out / "moodle.csv")
+    by_id = {row[3]: row for row in canvas[2:]}
+    assert canvas[1][5] == lms.points(maximum)
+    assert by_id["s001"][0] == "Alpha, Ana" and by_id["s001"][5] == "1"
+    assert by_id["s002"][5] == lms.points(maximum - 3.0)
+    assert {row[0]: row[3] for row in moodle[1:]} == {"s001": "1", "s002": by_id["s002"][5]}
 
 
 def write_examples() -> None:
