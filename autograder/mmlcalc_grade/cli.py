@@ -215,6 +215,14 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--no-cache", action="store_true", help="always run the reference again")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        default=None,
+        help="grade on the Dask cluster whose scheduler is there (pip install "
+        '"mmlcalc[cluster]"; each worker needs the course package and bubblewrap); the '
+        "references still run here, with --jobs processes (default: this machine's pool)",
+    )
     return p
 
 
@@ -436,11 +444,24 @@ def _in_background(function, *args) -> Future:
     return future
 
 
-def grade(prepared: Prepared, session: GradingSession, jobs: int, quiet: bool):
-    """Grade the submissions that need it (``jobs`` at a time), each kept as it comes in;
-    with the unchanged ones' stored results: every result, sorted."""
+def grade(prepared: Prepared, session: GradingSession, jobs: int, quiet: bool, scheduler=None):
+    """Grade the submissions that need it (``jobs`` at a time, or on the Dask cluster at
+    ``scheduler``), each kept as it comes in; with the unchanged ones' stored results: every
+    result, sorted. Raises :class:`CannotGrade` when no worker of the cluster can grade."""
     progress = Progress(sys.stderr.isatty() and not quiet)
-    graded = run_batch(prepared.jobs, session, jobs, progress, on_result=prepared.keep)
+    if scheduler:
+        from .cluster import grade_on_cluster  # Dask is an optional extra
+
+        try:
+            graded = list(
+                grade_on_cluster(
+                    prepared.jobs, scheduler, session.policy, progress, on_result=prepared.keep
+                )
+            )
+        except (SandboxUnavailable, OSError) as error:  # no worker can grade; unreachable
+            raise CannotGrade(f"the Dask cluster at {scheduler} cannot grade: {error}") from None
+    else:
+        graded = run_batch(prepared.jobs, session, jobs, progress, on_result=prepared.keep)
     return sorted([*graded, *prepared.reused], key=lambda r: (r.student_id, r.notebook))
 
 
@@ -521,7 +542,11 @@ def main(argv: list[str] | None = None) -> int:
             prepared = prepare(args, session, Path(unpacked))
         except CannotGrade as error:
             return fail(str(error))
-        results = grade(prepared, session, args.jobs, args.quiet)
+        try:
+            results = grade(prepared, session, args.jobs, args.quiet, args.scheduler)
+        except CannotGrade as error:
+            prepared.store.close()
+            return fail(str(error))
     try:
         status = publish(prepared, results)
     finally:

@@ -361,6 +361,7 @@ def grade_on_cluster(
     window: int | None = None,
     note: Callable[[str], None] = _stderr_note,
     task: Callable = grade_portable,
+    on_result: Callable[[SubmissionJob, SubmissionResult], None] | None = None,
 ) -> Iterator[SubmissionResult]:
     """Grade ``jobs`` on the Dask cluster at ``scheduler_address`` (or ``client``'s): the
     results, one per job, in the order they complete.
@@ -370,6 +371,8 @@ def grade_on_cluster(
     flight (default: four per grading slot, at least 32). Raises
     :class:`SandboxUnavailable` before grading anything when no worker can grade.
     ``task`` is what workers run (tests substitute a wrapper of :func:`grade_portable`).
+    ``on_result(job, result)`` is called as each result comes in, before it is yielded (as
+    :func:`~mmlcalc_grade.batch.run_batch` does: the results store keeps it at once).
     """
     try:
         from distributed import Client, as_completed
@@ -399,14 +402,16 @@ def grade_on_cluster(
         window = window or max(32, 4 * max(slots, able))
         yield from _stream(
             client, as_completed, KilledWorker, iter(jobs), policy, progress, total,
-            window, task,
+            window, task, on_result,
         )  # fmt: skip
     finally:
         if own:
             client.close()
 
 
-def _stream(client, as_completed, KilledWorker, jobs, policy, progress, total, window, task):
+def _stream(
+    client, as_completed, KilledWorker, jobs, policy, progress, total, window, task, on_result
+):
     batch = uuid.uuid4().hex[:8]
     bundles: dict[str, object] = {}  # master name -> the future of its batch's Bundle
     pending: dict = {}  # future -> its SubmissionJob
@@ -415,7 +420,9 @@ def _stream(client, as_completed, KilledWorker, jobs, policy, progress, total, w
     name = plugin_name(policy)
     running = as_completed()
 
-    def report():
+    def report(job, result):
+        if on_result is not None:
+            on_result(job, result)
         if progress is not None:
             progress(done, max(total or 0, done + len(pending)))
 
@@ -429,10 +436,10 @@ def _stream(client, as_completed, KilledWorker, jobs, policy, progress, total, w
             )
         return bundles[job.master.name]
 
-    def submit(job: SubmissionJob) -> SubmissionResult | None:
+    def submit(job: SubmissionJob) -> tuple[SubmissionJob, SubmissionResult] | None:
         item = portable(job)
         if item is None:
-            return grade_here(job)
+            return job, grade_here(job)
         key = f"mmlcalc-grade-{batch}-{uuid.uuid4().hex[:12]}"
         future = client.submit(
             task, item, bundle_for(job), name,
@@ -457,9 +464,9 @@ def _stream(client, as_completed, KilledWorker, jobs, policy, progress, total, w
                 immediate.append(result)
         return immediate
 
-    for result in top_up():
+    for job, result in top_up():
         done += 1
-        report()
+        report(job, result)
         yield result
     while pending:
         future = next(running)
@@ -482,11 +489,11 @@ def _stream(client, as_completed, KilledWorker, jobs, policy, progress, total, w
             )
         future.release()
         done += 1
-        report()
+        report(job, result)
         yield result
-        for extra in top_up():
+        for extra_job, extra in top_up():
             done += 1
-            report()
+            report(extra_job, extra)
             yield extra
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import functools
 import statistics
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -330,12 +329,14 @@ def write_gradebook(
     formgrader), a comment per solution cell, and each notebook's late penalty. A
     submission whose notebook could not be read is flagged for a human too; students with
     nothing submitted get no submission.
+
+    Written in bulk, 200 students a transaction (:func:`mmlcalc_grade.gradebook.write`);
+    :func:`_write_gradebook`, row by row through ``nbgrader.api.Gradebook``, is the reference
+    its tests compare it with (``tests/test_gradebook.py``).
     """
-    with warnings.catch_warnings():
-        # nbgrader's add_submission builds related rows before adding them to the session,
-        # which SQLAlchemy reports as SAWarnings; the rows are committed correctly
-        warnings.simplefilter("ignore")
-        _write_gradebook(db_url, course_id, assignment, grades, duedate)
+    from . import gradebook
+
+    gradebook.write(db_url, course_id, assignment, grades, duedate)
 
 
 def _define_cells(gradebook, assignment: Assignment) -> None:
