@@ -6,6 +6,7 @@ import importlib.util
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
@@ -31,3 +32,23 @@ def test_explorer_benchmark_sweeps_every_case_and_redraws_each_time():
         assert explorer.image.value != original, f"{_name}: the frame never changed"
         naive = bench.time_naive(explorer, key, values[:2])
         assert len(naive) == 2 and np.all(np.asarray(naive) > 0)
+
+
+@pytest.mark.slow
+@pytest.mark.sandbox
+def test_grading_scale_benchmark_grades_on_both_engines_and_reports_every_figure(capsys):
+    pytest.importorskip("distributed", reason='needs Dask: pip install "mmlcalc[cluster]"')
+    bench = _load("grading_scale")
+    measured = bench.run(n=4, week="week1", workers=2)
+    assert measured["n"] == 4 and measured["same_scores"] and measured["each_once"]
+    assert bench.report(measured)
+    out = capsys.readouterr().out
+    for figure in (
+        "throughput ratio Dask/local",
+        "coordinator peak memory",
+        "grading on the cluster",
+        "gradebook, sqlite bulk",
+        "gradebook, sqlite per-row",
+        "10,000 submissions on K",
+    ):
+        assert figure in out, figure
