@@ -244,5 +244,5 @@ def test_constraint_explorer_treats_grad_f_zero_as_lambda_zero():
     for t in np.arange(0, 6.28, 0.3):
         explorer.controls["t"].value = round(t, 2)
         for arrow in (explorer.scene.f_arrow, explorer.scene.g_arrow):
-            _start, end = arrow._posA_posB
+            _start, end = arrow.ends
             assert np.all(np.abs(end) <= 2.5)
