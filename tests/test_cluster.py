@@ -160,3 +160,23 @@ def test_workers_that_cannot_sandbox_refuse_and_the_coordinator_says_why(prepare
     message = str(refused.value)
     assert "no worker of the cluster can grade" in message
     assert message.count("cannot sandbox") == 2  # each worker, with its address and reason
+
+
+def test_the_command_grades_on_the_cluster_with_scheduler(
+    prepared, client, tmp_path, reference_cache
+):
+    """``mmlcalc-grade ... --scheduler tcp://HOST:PORT``: the same grades.csv as the local pool."""
+    from grading_fixtures import read_csv, run_cli
+
+    ready, local = prepared
+    root = Path(ready.out).parent / "submitted"
+    address = client.scheduler.address
+    status, _, stderr = run_cli(
+        "week1", root, "--out", tmp_path / "out", "--scheduler", address, "--no-gradebook",
+        "--jobs", "1", "--quiet", "--cache", reference_cache,
+    )  # fmt: skip
+    assert status == 0, stderr
+    rows = {row["student_id"]: row for row in read_csv(tmp_path / "out" / "grades.csv")}
+    assert CRASHER in rows  # not a crasher here: the ordinary task grades it
+    for (student, _notebook), (state, score, _tests) in local.items():
+        assert (rows[student]["status"], float(rows[student]["score"])) == (state, score), student

@@ -131,8 +131,13 @@ def test_nbgrader_export_and_formgrader_read_the_scores_from_postgresql(
         url.replace("postgresql+psycopg://", "postgresql://"), "mmlcalc", assignment, grades
     )
     # nbgrader's scores are the notebooks' points less their late penalties
+    penalties = {g.student_id: sum(points for _, points in g.penalties) for g in grades}
+
+    def penalty(student: str) -> float:
+        return penalties[student]
+
     expected = {
-        g.student_id: g.score - sum(points for _, points in g.penalties)
+        g.student_id: g.score - penalty(g.student_id)
         for g in grades
         if g.status != "missing" or g.score
     }
@@ -166,4 +171,38 @@ def test_nbgrader_export_and_formgrader_read_the_scores_from_postgresql(
         warnings.simplefilter("ignore")
         api = NbGraderAPI(coursedir=coursedir)
         listed = {s["student"]: s["score"] for s in api.get_submissions("week1")}
-    assert {s: listed[s] for s in expected} == pytest.approx(expected)
+    # formgrader lists the points before the late penalty (it shows the penalty apart)
+    before_penalty = {student: score + penalty(student) for student, score in expected.items()}
+    assert {s: listed[s] for s in expected} == pytest.approx(before_penalty)
+
+
+@pytest.mark.slow
+@pytest.mark.sandbox
+@pytest.mark.postgresql
+def test_the_command_grades_into_postgresql_by_url_and_by_the_course_config(
+    postgresql_server, tmp_path, monkeypatch, reference_cache
+):
+    """``mmlcalc-grade --gradebook postgresql://...``, then the course's default (a folder with
+    nbgrader_config.py and ``MMLCALC_DB_URL``): the gradebook holds grades.csv's scores."""
+    from grading_fixtures import read_csv, run_cli, write_honest_batch
+
+    write_honest_batch(tmp_path / "submitted", "week1", 3)
+    common = ["week1", tmp_path / "submitted", "--cache", reference_cache, "--jobs", "2"]
+    by_url = postgresql_server.url("by_url", driver="postgresql")
+    status, _, err = run_cli(*common, "--out", tmp_path / "a", "--gradebook", by_url)
+    assert status == 0, err
+    course = tmp_path / "course"
+    course.mkdir()
+    config = TESTS.parent / "autograder" / "nbgrader_config.py"
+    (course / "nbgrader_config.py").write_text(config.read_text())
+    by_config = postgresql_server.url("by_config")
+    monkeypatch.setenv("MMLCALC_DB_URL", by_config)
+    monkeypatch.chdir(course)
+    status, _, err = run_cli(*common, "--out", tmp_path / "b")
+    assert status == 0, err
+    for url, out in ((by_url, "a"), (by_config, "b")):
+        rows = read_csv(tmp_path / out / "grades.csv")
+        view = gradebook_view(gradebook.engine_url(url), "mmlcalc", "week1")
+        assert {r["student_id"]: float(r["score"]) for r in rows} == {
+            student: seen["score"] for student, seen in view.items()
+        }
