@@ -397,7 +397,9 @@ def explain_error(name: str, error: BaseException, args=()) -> CheckFailed:
     inputs = ", ".join(describe(arg) for arg in args)
     if inputs:
         message += f". The test gave it {inputs}."
-    return CheckFailed(message[:MAX_EXPLAINED])
+    if len(message) > MAX_EXPLAINED:  # cut between two inputs, never inside one
+        message = message[:MAX_EXPLAINED].rsplit(", ", 1)[0] + ", …"
+    return CheckFailed(message.strip())
 
 
 def first_call_into(files: dict[str, str], function: Callable, *args):

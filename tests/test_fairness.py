@@ -112,8 +112,12 @@ def graded(request, tmp_path_factory) -> Graded:
     for student, notebook in notebooks.items():
         course.place_submission(student, assignment_id, {path.name: notebook})
     course.autograde(assignment_id)
-    stock = {
-        student: {cell: score for cell, (score, _) in course.scores(student, assignment_id).items()}
+    stock = {  # the test cells only (an answer marked by hand is no test)
+        student: {
+            cell: score
+            for cell, (score, _) in course.scores(student, assignment_id).items()
+            if cell in points
+        }
         for student in notebooks
     }
     stock_messages = {
@@ -135,6 +139,8 @@ def graded(request, tmp_path_factory) -> Graded:
     assert status == 0, err
     ours, messages = {}, {}
     for row in read_csv(out / "results.csv"):
+        if row["grade_id"] not in points:
+            continue
         ours.setdefault(row["student_id"], {})[row["grade_id"]] = float(row["points"])
         messages.setdefault(row["student_id"], {})[row["grade_id"]] = row["message"]
     seconds["mmlcalc-grade"] = time.perf_counter() - started
