@@ -155,6 +155,7 @@ def run(n: int, week: str, workers: int, postgresql: str | None = None) -> dict:
         "peak_mb": peak_dask,
         "grading_ms": dask_s / len(remote) * 1000,
         "work_unit_ms": statistics.mean(r.seconds for r in remote) * 1000,
+        "work_unit_ms_local": statistics.mean(r.seconds for r in local) * 1000,
         "gradebook_ms": costs,
     }
 
@@ -205,7 +206,8 @@ def report(measured: dict) -> bool:
     print("per submission:")
     print(
         f"  grading on the cluster: {measured['grading_ms']:7.1f} ms of wall time "
-        f"({measured['work_unit_ms']:.0f} ms in the work unit on one slot)"
+        f"({measured['work_unit_ms']:.0f} ms in the work unit on one slot; "
+        f"{measured['work_unit_ms_local']:.0f} ms on the local pool)"
     )
     for label, ms in measured["gradebook_ms"].items():
         if label.endswith("once per command"):
