@@ -8,7 +8,9 @@ What lives here is built once per session and used by more than one module:
   (``test_notebooks.py``, ``test_weekN_content.py``, ``test_lecture_claims.py``,
   ``test_questions.py``; see ``notebook_runs.py`` for why nbval's own run is not enough);
 * ``reference_cache``: the folder of ``mmlcalc-grade``'s cached reference results, so
-  every grading test of a session runs each master's reference solution once.
+  every grading test of a session runs each master's reference solution once;
+* ``postgresql_server``: a throwaway PostgreSQL server for the session (Debian's
+  ``initdb`` and ``pg_ctl``; as ``nobody`` under root), for ``@pytest.mark.postgresql`` tests.
 
 Harness code that is not a fixture (builders of submissions, courses, claims) lives in
 importable modules (``course_harness.py``, ``grading_fixtures.py``, ...): a test module
