@@ -10,6 +10,7 @@ with no row ids, so two gradebooks written differently can be compared.
 
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import replace
 from pathlib import Path
@@ -17,14 +18,20 @@ from pathlib import Path
 REPOSITORY = Path(__file__).resolve().parents[1]
 
 
+@functools.cache
+def _assignment(assignment_id: str):
+    from mmlcalc_grade.assignment import load_assignment
+
+    return load_assignment(REPOSITORY / "source", assignment_id)
+
+
 def synthetic_class(assignment_id: str, students: int, seed: int = 0, prefix: str = "s"):
     """``(assignment, grades)``: ``students`` made-up learners' grades for ``assignment_id``."""
-    from mmlcalc_grade.assignment import load_assignment
     from mmlcalc_grade.batch import SubmissionResult
     from mmlcalc_grade.compare import TestResult
     from mmlcalc_grade.outputs import summarise
 
-    assignment = load_assignment(REPOSITORY / "source", assignment_id)
+    assignment = _assignment(assignment_id)
     rng = random.Random(seed)
     results = []
     for index in range(students):
@@ -108,3 +115,25 @@ def gradebook_view(db_url: str, course_id: str, assignment_id: str) -> dict:
                     "notebooks": notebooks,
                 }
     return view
+
+
+def write_synthetic(db_url: str, assignment_id: str, students: int, seed: int, start: str = ""):
+    """Write a synthetic class with the bulk writer, in small batches (``start``: a file to
+    wait for first, so that two processes begin together)."""
+    import time
+
+    from mmlcalc_grade import gradebook
+
+    assignment, grades = synthetic_class(assignment_id, students, seed)
+    if start:
+        deadline = time.monotonic() + 60
+        while not Path(start).exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+    gradebook.write(db_url, "mmlcalc", assignment, grades, batch=25)
+
+
+if __name__ == "__main__":  # python gradebook_fixtures.py URL ASSIGNMENT STUDENTS SEED START
+    import sys
+
+    url, assignment_id, count, seed, start = sys.argv[1:6]
+    write_synthetic(url, assignment_id, int(count), int(seed), start)
