@@ -208,9 +208,9 @@ def test_setup_cell(lecture):
         "import matplotlib.pyplot as plt",
         "%matplotlib inline",
         "use_course_style()",
-        "from mmlcalc.plotting import",
-        "from mmlcalc.widgets import",
-        "from mmlcalc.checks import",
+        "from mmlcalc.plotting",
+        "from mmlcalc.widgets",
+        "from mmlcalc.questions import check, choose, explain",
     ):
         assert needed in setup, f"the setup cell lacks {needed!r}"
 

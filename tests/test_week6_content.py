@@ -265,8 +265,14 @@ def test_master_metadata_and_test_cell_shape():
         grade_id(c): c.metadata["nbgrader"]["points"]
         for c in notebook.cells
         if c.metadata.get("nbgrader", {}).get("grade")
+        and not c.metadata["nbgrader"].get("solution")
     }
     assert graded == TEST_CELLS and sum(graded.values()) == 15
+    # task 6 is a written answer an instructor marks by hand: 2 points, no test
+    (manual,) = [c for c in notebook.cells if grade_id(c) == "w6_rescaling_answer"]
+    meta = manual.metadata["nbgrader"]
+    assert manual.cell_type == "markdown" and meta["solution"] and meta["grade"]
+    assert meta["points"] == 2 and "Mark scheme" in manual.source
     ids = [grade_id(c) for c in notebook.cells if "nbgrader" in c.metadata]
     assert len(ids) == len(set(ids)), "a duplicated grade_id aborts nbgrader autograde"
     for cell in notebook.cells:
@@ -274,8 +280,8 @@ def test_master_metadata_and_test_cell_shape():
         if meta is None:
             continue
         assert meta and meta["schema_version"] == 3
-        if meta.get("grade"):
-            assert meta["locked"] and not meta["solution"]
+        if meta.get("grade") and not meta.get("solution"):
+            assert meta["locked"]
             source = cell.source
             assert source.lstrip().startswith('"""'), "a test cell opens with a one-line docstring"
             assert "### BEGIN HIDDEN TESTS" in source and "### END HIDDEN TESTS" in source
@@ -295,7 +301,7 @@ def test_master_metadata_and_test_cell_shape():
                         or getattr(name, "id", "").startswith("check_")
                     )
                 ), f"{grade_id(cell)} ends with an expression that has a value"
-        if meta.get("solution"):
+        if meta.get("solution") and cell.cell_type == "code":
             before = cell.source.split("### BEGIN SOLUTION")[0]
             assert '"""' in before and "shape" in before, "signature and docstring stay visible"
 

@@ -25,7 +25,6 @@ from pathlib import Path
 
 from .assignment import MasterNotebook, cell_grade_id
 from .batch import SubmissionResult, read_learner_notebook
-from .late import TIMESTAMP_FILE
 
 HIDDEN_NOTE = "# hidden tests of this cell ran in the grader: their result is below, not their code"
 
@@ -101,6 +100,16 @@ def write_autograded(
     target = autograded_path(course_dir, result)
     target.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(autograded_notebook(master_cells, master, result, learner), str(target))
-    if folder is not None and (Path(folder) / TIMESTAMP_FILE).is_file():
-        shutil.copyfile(Path(folder) / TIMESTAMP_FILE, target.parent / TIMESTAMP_FILE)
+    _copy_submission_files(folder, target.parent)
     return target
+
+
+def _copy_submission_files(folder, target: Path) -> None:
+    """The submission's other files, as ``nbgrader autograde`` copies them: ``timestamp.txt``,
+    nbgrader's ``submission_secret.txt`` (``release_feedback`` needs it) and the learner's
+    data files; never links or checkpoints."""
+    if folder is None or not Path(folder).is_dir():
+        return
+    for item in sorted(Path(folder).iterdir()):
+        if item.is_file() and not item.is_symlink() and item.suffix != ".ipynb":
+            shutil.copyfile(item, target / item.name)

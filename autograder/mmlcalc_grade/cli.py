@@ -362,8 +362,9 @@ def prepare(args, session: GradingSession, unpacked: Path) -> Prepared:
     ]
     db_url = None if args.no_gradebook else (args.gradebook or default_gradebook(Path.cwd()))
     course_dir = Path(args.course_dir) if args.course_dir else default_course_dir(Path.cwd())
+    here = Path.cwd()  # nbgrader reads nbgrader_config.py where it runs; so does the policy
     try:
-        policy = policy_from_course(course_dir)
+        policy = policy_from_course(here if (here / "nbgrader_config.py").is_file() else course_dir)
     except ValueError as error:
         raise CannotGrade(str(error)) from None
     duedate = _duedate(args.duedate, db_url, args.course, assignment.assignment_id)

@@ -88,7 +88,7 @@ def parse_time(text: str) -> datetime.datetime | None:
 
 
 def policy_from_course(course_dir: Path | None) -> LatePolicy:
-    """The late policy the course's ``nbgrader_config.py`` configures (none if there is none)."""
+    """The late policy the ``nbgrader_config.py`` in ``course_dir`` configures (none if none)."""
     from traitlets.config.loader import PyFileConfigLoader
 
     config = None
