@@ -76,7 +76,15 @@ def _transient(error: Exception) -> bool:
     text = f"{type(error).__name__} {error}".lower()
     return any(
         word in text
-        for word in ("database is locked", "busy", "serializ", "deadlock", "unique", "duplicate")
+        for word in (
+            "database is locked",
+            "busy",
+            "serializ",
+            "deadlock",
+            "unique",
+            "duplicate",
+            "already exists",  # two graders creating the tables of a new gradebook at once
+        )
     )
 
 
