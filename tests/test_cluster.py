@@ -70,7 +70,7 @@ def client():
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
             silence_logs=40,
         ) as cluster,
-        Client(cluster) as connected,
+        Client(cluster, set_as_default=False) as connected,  # as the command's own client
     ):  # fmt: skip
         connected.wait_for_workers(2, timeout=300)
         yield connected

@@ -226,11 +226,8 @@ class GradingPlugin(_worker_plugin_base()):
         try:
             await asyncio.to_thread(self.session.prestart, slots)
         except (SandboxUnavailable, OSError) as error:
-            self.refusal = (
-                f"the worker {worker.address} grades nothing: it cannot sandbox learners' "
-                f"code here ({error})"
-            )
-            logger.error("mmlcalc-grade: %s", self.refusal)
+            self.refusal = f"it cannot sandbox learners' code, so it grades nothing ({error})"
+            logger.error("mmlcalc-grade: worker %s: %s", worker.address, self.refusal)
             return
         await worker.set_resources(**{resource_name(self.policy): slots})
         logger.info("mmlcalc-grade: %s ready, %d grading slots", worker.address, slots)
@@ -418,7 +415,7 @@ def _stream(
     done = 0
     resources = {resource_name(policy): 1}
     name = plugin_name(policy)
-    running = as_completed()
+    running = as_completed(loop=client.loop)  # this client's, never a default one
 
     def report(job, result):
         if on_result is not None:
