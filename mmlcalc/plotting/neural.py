@@ -180,39 +180,38 @@ class ChainRuleScene(Scene):
         self.left.set_xlabel("x")
         self.left.set_ylabel("y")
         self.left.set_title("The path over the contours of g")
+        # the velocity arrow is solid blue, the gradient arrow a hollow red outline: they
+        # differ by more than their colour (and one quiver draws both, which is fast)
         self.arrows = self.left.quiver(
             [0.0, 0.0],
             [0.0, 0.0],
             [0.0, 0.0],
             [0.0, 0.0],
-            color=[PALETTE["blue"], PALETTE["red"]],
             angles="xy",
             scale_units="xy",
             scale=1.0,
-            width=0.012,
+            width=0.014,
             zorder=4,
         )
+        self.arrows.set_facecolor([PALETTE["blue"], "none"])
+        self.arrows.set_edgecolor([PALETTE["blue"], PALETTE["red"]])
+        self.arrows.set_linewidth([0.5, 1.8])
         (self.point,) = self.left.plot([], [], zorder=5, **ROLES["point"])
-        # each arrow is named at its tip, so the two differ by more than their colour
-        self.tips = [
-            self.left.text(0.0, 0.0, text, color=colour, fontsize=10, fontweight="bold",
-                           ha="center", va="center", zorder=6)
-            for text, colour in (("v", PALETTE["blue"]), ("∇g", PALETTE["red"]))
-        ]
         # legend entries for the two arrows (quiver draws no legend handle itself)
-        self.left.plot(
+        self.left.fill(
             [],
             [],
-            color=PALETTE["blue"],
-            linewidth=3,
-            label=f"v: velocity dx/dt (× {self.velocity_scale:g})",
+            facecolor=PALETTE["blue"],
+            edgecolor=PALETTE["blue"],
+            label=f"v: velocity dx/dt, solid (× {self.velocity_scale:g})",
         )
-        self.left.plot(
+        self.left.fill(
             [],
             [],
-            color=PALETTE["red"],
-            linewidth=3,
-            label=f"∇g: gradient of g (× {self.gradient_scale:g})",
+            facecolor="none",
+            edgecolor=PALETTE["red"],
+            linewidth=1.8,
+            label=f"∇g: gradient of g, hollow (× {self.gradient_scale:g})",
         )
         self.left.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncols=2, fontsize=8)
         h = np.asarray(g(px, py), dtype=float)
@@ -223,8 +222,9 @@ class ChainRuleScene(Scene):
         self.right.set_title(r"h(t) and its tangent, slope $J_g\,J_{\mathbf{x}}$")
         (self.tangent,) = self.right.plot([], [], label="tangent", **ROLES["tangent"])
         (self.h_point,) = self.right.plot([], [], **ROLES["point"])
-        self.right.legend(loc="upper left", fontsize=8)
-        self.artists = [self.arrows, *self.tips, self.point, self.tangent, self.h_point]
+        # under the panel, like the map's: inside, the tangent would run through it
+        self.right.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncols=2, fontsize=8)
+        self.artists = [self.arrows, self.point, self.tangent, self.h_point]
 
     def update(self, t: float = 1.0) -> dict:
         t = float(t)
@@ -236,20 +236,13 @@ class ChainRuleScene(Scene):
         self.arrows.set_offsets([[x, y], [x, y]])
         self.arrows.set_UVC([s * J_path[0], r * J_g[0]], [s * J_path[1], r * J_g[1]])
         self.point.set_data([x], [y])
-        for tip, (u, v) in zip(
-            self.tips, [(s * J_path[0], s * J_path[1]), (r * J_g[0], r * J_g[1])], strict=True
-        ):
-            # just beyond the arrow's head, in the direction it points
-            length = float(np.hypot(u, v))
-            beyond = 1.0 + 0.12 / length if length > 0 else 0.0
-            tip.set_position((x + u * beyond, y + v * beyond))
         h = float(self.g(x, y))
         # the tangent is drawn 0.12 of the t range either side of t, shortened where it is
-        # steep so that it rises or falls at most 0.35 of the height of the panel
+        # steep so that it rises or falls at most 0.3 of the height of the panel
         low, high = self.right.get_ylim()
         half = 0.12 * (self.t[-1] - self.t[0])
         if product != 0:
-            half = min(half, 0.35 * (high - low) / abs(product))
+            half = min(half, 0.3 * (high - low) / abs(product))
         ts = np.array([t - half, t + half])
         self.tangent.set_data(ts, h + product * (ts - t))
         self.h_point.set_data([t], [h])

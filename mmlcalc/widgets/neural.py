@@ -148,7 +148,8 @@ def chain_rule_explorer(
         caption=(
             "Left: contour lines of g(x, y) with a green dash-dotted path through them and a "
             "point on the path. "
-            "A blue arrow shows the point's velocity dx/dt, a red arrow the gradient of g. "
+            "A solid blue arrow shows the point's velocity dx/dt, a hollow red arrow the "
+            "gradient of g. "
             "Right: h(t) = g(x(t)), the height of g seen by the moving point, with a dot at t "
             "and its dotted tangent, whose slope is the product of the two Jacobians. Where the "
             "two arrows are perpendicular the point moves along a contour and the slope is 0."
