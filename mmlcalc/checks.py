@@ -29,6 +29,7 @@ import numpy as np
 
 __all__ = [
     "CheckFailed",
+    "Credit",
     "Feedback",
     "check_answer",
     "describe",
@@ -79,13 +80,85 @@ def hidden_tests():
     ...     expect_close(2.0, 4.0, "slope on a hidden line", mistakes={"halved": 2.0})
     Traceback (most recent call last):
     ...
-    mmlcalc.checks.CheckFailed: A hidden test failed: slope on a hidden line: got 2, not the right value. Likely mistake: halved
+    mmlcalc.checks.CheckFailed: A hidden test failed: slope on a hidden line: not the right value. Likely mistake: halved
     """
     _hidden_depth[0] += 1
     try:
         yield
     finally:
         _hidden_depth[0] -= 1
+
+
+def part_lost(what: str, points: float, message: str) -> str:
+    """The sentence of a part of a test cell whose points were lost (both graders say it).
+
+    Examples
+    --------
+    >>> part_lost("it reaches the answer", 2, "x: expected 1, got 2.")
+    'it reaches the answer (0 of 2 points): x: expected 1, got 2.'
+    """
+    unit = "point" if points == 1 else "points"
+    return f"{what} (0 of {points:g} {unit}): {message}"
+
+
+class Credit:
+    """Partial credit for a test cell that the task splits into parts, each with its points.
+
+    Each check runs in a ``with credit.part(points, "what it checks"):`` block; a
+    :class:`CheckFailed` inside it is caught, its sentence printed (stdout, never stderr:
+    nbgrader zeroes a cell that writes to stderr) and that part earns nothing, while
+    the other parts still count. A part may run several times (on several data sets):
+    it earns its points only if it never fails. Any other exception propagates (the
+    cell errors and scores zero). The cell ends with ``credit.score()``, the points
+    earned, which stock nbgrader reads as the cell's partial credit; mmlcalc-grade
+    scores the same parts from its records.
+
+    Examples
+    --------
+    >>> credit = Credit(3)
+    >>> with credit.part(1, "the shape"):
+    ...     expect(True, "wrong shape")
+    >>> for value in (2.0, 5.0):
+    ...     with credit.part(2, "the value"):
+    ...         expect_close(value, 2.0, "f(1)")
+    the value (0 of 2 points): f(1): expected 2, got 5.
+    >>> credit.score()
+    1
+    >>> with credit.part(1, "a part too many"):
+    ...     pass
+    Traceback (most recent call last):
+    ...
+    ValueError: the parts' points add up to 4, more than the cell's 3
+    """
+
+    def __init__(self, points: float):
+        self.points = points
+        self.parts: dict[str, float] = {}  # what -> points, in the order first run
+        self.lost: set[str] = set()
+
+    @contextlib.contextmanager
+    def part(self, points: float, what: str):
+        """A block of checks worth ``points``; ``what`` names it in the message."""
+        self._declare(points, what)
+        try:
+            yield
+        except CheckFailed as failure:
+            if what not in self.lost:
+                print(part_lost(what, points, failure.message))
+            self.lost.add(what)
+
+    def _declare(self, points: float, what: str) -> None:
+        if self.parts.setdefault(what, points) != points:
+            raise ValueError(f"the part {what!r} is worth {self.parts[what]:g} points, not {points:g}")
+        if sum(self.parts.values()) > self.points:
+            raise ValueError(
+                f"the parts' points add up to {sum(self.parts.values()):g}, "
+                f"more than the cell's {self.points:g}"
+            )
+
+    def score(self) -> float:
+        """The cell's points less those of every part that failed."""
+        return self.points - sum(self.parts[what] for what in self.lost)
 
 
 def describe(value) -> str:
@@ -268,6 +341,8 @@ def expect_close(
     for mistake, wrong_value in (mistakes or {}).items():
         wrong = np.asarray(wrong_value, dtype=float)
         if wrong.shape == got_array.shape and np.allclose(got_array, wrong, rtol=1e-6, atol=atol):
+            if _hidden_depth[0]:  # the learner's value and the mistake's name would give the
+                message = f"{name}: not the right value."  # expected value away (a sign slip)
             raise CheckFailed(f"{message} Likely mistake: {mistake}")
     if expected_array.ndim == 2 and got_array.shape == expected_array.shape[::-1] and np.allclose(
         got_array, expected_array.T, rtol=rtol, atol=atol
