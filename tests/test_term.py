@@ -67,6 +67,7 @@ class Term:
     results: Path
     feedback: Path  # the page the late learner fetched
     export: list[dict[str, str]]
+    platforms: Path  # mmlcalc-export's folder: canvas, moodle and plain CSV files
 
 
 @pytest.fixture(scope="module")
@@ -122,9 +123,14 @@ def term(tmp_path_factory) -> Term:
     late = learners[LATE]
     late.nbgrader("fetch_feedback", AID)
     pages = sorted((late.home / AID / "feedback").rglob("*.html"))
+    platforms = course.root / "exports"
+    subprocess.run(
+        [sys.executable, "-m", "mmlcalc_grade.lms", AID, "--out", str(platforms)],
+        cwd=AUTOGRADER, env=course.env, check=True, timeout=300,
+    )  # fmt: skip
     return Term(
         course, first, first_grades, regrade, rows(out / "grades.csv"), out / "results.csv",
-        pages[-1] if pages else late.home / "missing.html", course.export_csv(),
+        pages[-1] if pages else late.home / "missing.html", course.export_csv(), platforms,
     )  # fmt: skip
 
 
@@ -181,3 +187,23 @@ def test_the_learner_fetches_feedback_that_names_tasks_and_hides_hidden_tests(te
     hidden = distinctive_lines(read_notebook(master_notebooks(AID)[0]), BEGIN_HIDDEN, END_HIDDEN)
     assert hidden and not any(line in page for line in hidden)
     assert os.path.getsize(term.feedback) > 1000
+
+
+def test_the_class_exports_for_canvas_and_moodle_with_the_same_totals(term):
+    totals = {row["student_id"]: float(row["score"]) for row in term.export}
+    files = {path.name: path.read_text() for path in term.platforms.iterdir()}
+    canvas = next(text for name, text in files.items() if "canvas" in name)
+    moodle = next(text for name, text in files.items() if "moodle" in name)
+    for text in (canvas, moodle):
+        table = list(csv.reader(text.splitlines()))
+        for student, total in totals.items():
+            (row,) = [r for r in table if student in r]
+            assert any(cell and float(cell) == total for cell in row[1:] if _number(cell)), row
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
