@@ -112,6 +112,7 @@ def test_a_worker_killed_mid_batch_loses_and_doubles_nothing(prepared, client):
         if len(results) == 1:
             busy = client.processing()
             victim = max(busy, key=lambda worker: len(busy[worker])) if busy else victim
+            assert busy.get(victim), "the killed worker should hold submissions in flight"
             os.kill(pids[victim], signal.SIGKILL)
     keys = [(r.student_id, r.notebook) for r in results]
     assert sorted(keys) == sorted((j.student_id, j.master.name) for j in jobs)
