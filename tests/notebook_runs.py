@@ -36,6 +36,8 @@ from __future__ import annotations
 
 import ast
 import atexit
+import contextlib
+import io
 import json
 import re
 import shutil
@@ -247,6 +249,16 @@ def grade_id(cell) -> str | None:
     return cell.metadata.get("nbgrader", {}).get("grade_id")
 
 
+def _run_cell(source: str, filename: str, namespace: dict):
+    """Run a cell as IPython does; the value of its last expression (or None)."""
+    tree = ast.parse(source)
+    last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+    exec(compile(tree, filename, "exec"), namespace)
+    if last is None:
+        return None
+    return eval(compile(ast.Expression(last.value), filename, "eval"), namespace)
+
+
 def run_master(master: Path, test_cells, edits=None, stub: bool = False) -> dict[str, str]:
     """Run an assignment master's code cells in one namespace, in this process.
 
@@ -273,10 +285,16 @@ def run_master(master: Path, test_cells, edits=None, stub: bool = False) -> dict
                 source,
                 flags=re.S,
             )
+        printed = io.StringIO()
         try:
-            with np.errstate(all="ignore"):  # a wrong answer may overflow: only the outcome counts
-                exec(compile(source, str(grade_id(cell)), "exec"), namespace)
+            with np.errstate(all="ignore"), contextlib.redirect_stdout(printed):
+                score = _run_cell(source, str(grade_id(cell)), namespace)
+            points = cell.metadata.get("nbgrader", {}).get("points")
             outcome[grade_id(cell)] = ""
+            if isinstance(score, (int, float)) and points is not None and score < points:
+                # a test cell with partial credit (checks.Credit): what it printed, as stock shows
+                text = printed.getvalue()
+                outcome[grade_id(cell)] = f"partial credit {score:g} of {points:g}: {text}"
         except Exception as error:  # every failure is an outcome here
             outcome[grade_id(cell)] = f"{type(error).__name__}: {error}"
     return {key: value for key, value in outcome.items() if key in test_cells}

@@ -150,20 +150,30 @@ def graded(request, tmp_path_factory) -> Graded:
 
 
 def stock_failures(path: Path) -> dict[str, str]:
-    """``{test cell: message}`` of every test cell that failed with a CheckFailed under stock."""
+    """``{test cell: message}`` of every test cell that failed with a CheckFailed under stock,
+    and of every cell with partial credit (``checks.Credit``): the parts it printed."""
     failures = {}
     for cell in read_notebook(path).cells:
         if not is_test_cell(cell):
             continue
-        for output in cell.get("outputs", []):
+        outputs = cell.get("outputs", [])
+        for output in outputs:
             if output.get("output_type") == "error" and output.get("ename") == "CheckFailed":
                 failures[grade_id(cell)] = output.get("evalue", "")
+        printed = "".join(
+            o.get("text", "") for o in outputs if o.get("output_type") == "stream"
+        ).strip()
+        kinds = {o.get("output_type") for o in outputs}
+        if printed and "execute_result" in kinds and "error" not in kinds:
+            failures[grade_id(cell)] = printed.replace("\n", " ")
     return failures
 
 
 def expected_scores(graded: Graded, submission) -> dict[str, float]:
+    kept = dict(submission.kept)  # partial credit (checks.Credit): the points a slip keeps
     return {
-        cell: 0.0 if cell in submission.lost else points for cell, points in graded.points.items()
+        cell: float(kept.get(cell, 0.0)) if cell in submission.lost else points
+        for cell, points in graded.points.items()
     }
 
 

@@ -290,7 +290,8 @@ def test_master_metadata_and_test_cell_shape():
             # nbgrader gives partial credit for a number as the last expression: the master and
             # the release (visible part) end with a statement or with a call that returns None
             # (expect, expect_close, or the cell's own check_* helper), never with a value such
-            # as expect_number(...) or expect_own_work(...)
+            # as expect_number(...) or expect_own_work(...); a cell split into parts by
+            # checks.Credit (partial credit, as its task states) ends with `credit.score()`
             for part in (source, visible):
                 last = ast.parse(part).body[-1]
                 name = getattr(getattr(last, "value", None), "func", None)
@@ -299,6 +300,13 @@ def test_master_metadata_and_test_cell_shape():
                     and (
                         getattr(name, "id", "") in ("expect", "expect_close")
                         or getattr(name, "id", "").startswith("check_")
+                        or (
+                            "Credit(" in source
+                            and isinstance(name, ast.Attribute)
+                            and name.attr == "score"
+                            and isinstance(name.value, ast.Name)
+                            and not last.value.args
+                        )
                     )
                 ), f"{grade_id(cell)} ends with an expression that has a value"
         if meta.get("solution") and cell.cell_type == "code":

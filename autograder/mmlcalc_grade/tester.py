@@ -166,6 +166,7 @@ class Recorder:
             "expect_number": self.expect_number,
             "expect_own_work": self.expect_own_work,
             "using_reference": self.using_reference,
+            "Credit": functools.partial(RecordingCredit, self),
         }
 
     @contextlib.contextmanager
@@ -276,6 +277,41 @@ class Recorder:
             record["called"] = called
             raise checks.not_own_work(name, called)
         return result
+
+
+class RecordingCredit(checks.Credit):
+    """``checks.Credit`` that marks its parts in the records: ``{"kind": "part", "points",
+    "what"}`` when a part starts, ``{"kind": "end", "error"}`` when it ends.
+
+    Reference mode: the reference must pass every part, so an error is raised again.
+    Learner mode: an error inside a part (a failed check, or any other exception) ends
+    the part and is kept in its end marker; the comparison (``compare.grade_chunk``)
+    decides, as stock nbgrader would, whether the part failed (a check failed first)
+    or the cell stopped (another error with every check before it passing).
+    """
+
+    def __init__(self, recorder: Recorder, points):
+        super().__init__(points)
+        self.recorder = recorder
+
+    @contextlib.contextmanager
+    def part(self, points, what):
+        what = str(what)[:MAX_TEXT]
+        self._declare(points, what)
+        self.recorder.records.append({"kind": "part", "points": float(points), "what": what})
+        end = {"kind": "end", "error": None}
+        try:
+            yield
+        except (remote.CallTimeout, remote.PeerLost):  # the job's end, not the part's
+            raise
+        except Exception as error:
+            if self.recorder.reference:
+                raise
+            end["error"] = runner.error_record(error, 0.0)
+            if isinstance(error, checks.CheckFailed):  # its whole sentence, as stock prints it
+                end["error"]["message"] = error.message[:MAX_TEXT]
+        finally:
+            self.recorder.records.append(end)
 
 
 # --- talking to the worker server ----------------------------------------------------------

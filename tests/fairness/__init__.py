@@ -20,7 +20,9 @@ class Submission:
     ``edits`` are ``(answer cell grade_id, old, new)``: ``old`` occurs exactly once in
     that cell and becomes ``new``; with ``old=None`` the whole cell becomes ``new``.
     ``slip`` names the answer cell of the single slip (None for a correct submission);
-    ``lost`` the test cells that must score zero (every other test cell scores full).
+    ``lost`` the test cells that must score zero (every other test cell scores full),
+    or, for a test cell with partial credit (``checks.Credit``), the points it keeps
+    (``kept``: pairs of test cell and points).
     """
 
     name: str
@@ -28,6 +30,7 @@ class Submission:
     slip: str | None = None
     lost: frozenset = field(default_factory=frozenset)
     note: str = ""
+    kept: tuple = ()
 
 
 def correct(name: str, *edits, note: str = "") -> Submission:
@@ -35,4 +38,6 @@ def correct(name: str, *edits, note: str = "") -> Submission:
 
 
 def slip(name: str, answer_cell: str, lost, *edits, note: str = "") -> Submission:
-    return Submission(name, tuple(edits), answer_cell, frozenset(lost), note)
+    """``lost``: the test cells that score 0, or a dict ``{test cell: points it keeps}``."""
+    kept = tuple(lost.items()) if isinstance(lost, dict) else ()
+    return Submission(name, tuple(edits), answer_cell, frozenset(lost), note, kept)
