@@ -25,7 +25,14 @@ def line_fit():
 
 def descent(**options):
     return lambda: chi_squared_descent_explorer(
-        X, Y, gaussian_model, gaussian_model_jacobian, U, reference=REFERENCE, **options
+        X,
+        Y,
+        gaussian_model,
+        gaussian_model_jacobian,
+        U,
+        reference=REFERENCE,
+        domain=[(-np.inf, np.inf), (0, np.inf)],  # as the lecture passes it: σ > 0
+        **options,
     )
 
 
