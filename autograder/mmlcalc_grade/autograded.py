@@ -11,7 +11,8 @@ term works after it:
   shown as if the grader had run it);
 * each test cell is the master's **visible** part, with its result as the cell's output
   (an error output naming the task, the status and the message when it failed, as
-  stock nbgrader shows a failed assertion); the hidden part is never written: a line
+  stock nbgrader shows a failed assertion; a cell with partial credit prints its lost
+  parts and shows the points earned); the hidden part is never written: a line
   says the hidden checks ran and gives their result only;
 * a test cell the learner deleted is put back where the master has it (after the
   cell before it).
@@ -39,7 +40,14 @@ def _test_cell(master: MasterNotebook, grade_id: str, metadata: dict, result) ->
     test = next(t for t in master.tests if t.grade_id == grade_id)
     source = test.visible.rstrip() + ("\n\n" + HIDDEN_NOTE if test.hidden.strip() else "")
     cell = nbformat.v4.new_code_cell(source, metadata=copy.deepcopy(metadata))
-    if result is not None and result.status != "passed":
+    if result is not None and result.status == "partial":  # as stock nbgrader shows partial credit
+        cell.outputs = [
+            nbformat.v4.new_output("stream", name="stdout", text=result.message + "\n"),
+            nbformat.v4.new_output(
+                "execute_result", data={"text/plain": f"{result.points:g}"}, execution_count=None
+            ),
+        ]
+    elif result is not None and result.status != "passed":
         cell.outputs = [
             nbformat.v4.new_output(
                 "error",
