@@ -226,6 +226,8 @@ def test_the_two_graders_say_the_same(graded):
     from mmlcalc-grade (hidden ones included: neither shows the expected value)."""
     differ = {}
     for submission in corpus(graded.assignment_id):
+        for cell, kept in submission.kept:  # partial credit: stock printed the lost parts
+            assert kept == 0 or cell in graded.stock_messages[submission.name], submission.name
         for cell, stock_message in graded.stock_messages[submission.name].items():
             ours = graded.messages[submission.name][cell]
             if ours != stock_message:
