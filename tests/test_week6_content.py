@@ -291,7 +291,10 @@ def test_master_metadata_and_test_cell_shape():
             # the release (visible part) end with a statement or with a call that returns None
             # (expect, expect_close, or the cell's own check_* helper), never with a value such
             # as expect_number(...) or expect_own_work(...); a cell split into parts by
-            # checks.Credit (partial credit, as its task states) ends with `credit.score()`
+            # checks.Credit (partial credit, as its task states) ends with `credit.score()`,
+            # and its Credit holds the cell's points (mmlcalc-grade scores from the metadata)
+            if "Credit(" in source:
+                assert f"Credit({meta['points']})" in source, grade_id(cell)
             for part in (source, visible):
                 last = ast.parse(part).body[-1]
                 name = getattr(getattr(last, "value", None), "func", None)
