@@ -430,3 +430,15 @@ def test_wrong_answer_fails_exactly_its_cells_and_names_the_mistake(cell, old, n
     failed = {key for key, value in outcome.items() if value}
     assert failed == lost, outcome
     assert any(message in outcome[name] for name in lost), outcome
+
+
+@pytest.mark.parametrize(
+    "old, new, kept",
+    [("    path = [p]\n", "    path = []\n", 3), ("< tol:", "< 1e-1:", 2)],
+    ids=["no start in row 0", "stops too soon"],
+)
+def test_task5_gives_partial_credit_part_by_part(old, new, kept):
+    """Task 5 states its split (1 + 1 + 2 points): a slip loses only its part's points."""
+    outcome = run_master({"w6_steepest_descent_fit": (old, new)})
+    assert outcome[DESCENT].startswith(f"partial credit {kept} of 4: "), outcome[DESCENT]
+    assert all(not outcome[cell] for cell in TEST_CELLS if cell != DESCENT), outcome
