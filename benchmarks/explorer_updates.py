@@ -95,8 +95,10 @@ def main(argv=None) -> int:
         ok = update_ms < TARGET_MS
         failed += [] if ok else [name]
         ratio = naive_ms / update_ms
-        print(f"{week:6} {name:26} {update_ms:10.1f} {naive_ms:10.1f} {ratio:8.1f}x  "
-              f"{'ok' if ok else 'SLOW'} (< {TARGET_MS:.0f} ms)")
+        print(
+            f"{week:6} {name:26} {update_ms:10.1f} {naive_ms:10.1f} {ratio:8.1f}x  "
+            f"{'ok' if ok else 'SLOW'} (< {TARGET_MS:.0f} ms)"
+        )
     if failed:
         print(f"over target: {', '.join(failed)}")
     return 1 if failed else 0

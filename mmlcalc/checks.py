@@ -62,8 +62,10 @@ class CheckFailed(AssertionError):
         self.message = message
 
     def _render_traceback_(self) -> list[str]:
-        return ["CheckFailed: " + line if i == 0 else line
-                for i, line in enumerate(self.message.splitlines())]
+        return [
+            "CheckFailed: " + line if i == 0 else line
+            for i, line in enumerate(self.message.splitlines())
+        ]
 
 
 @contextlib.contextmanager
@@ -149,7 +151,9 @@ class Credit:
 
     def _declare(self, points: float, what: str) -> None:
         if self.parts.setdefault(what, points) != points:
-            raise ValueError(f"the part {what!r} is worth {self.parts[what]:g} points, not {points:g}")
+            raise ValueError(
+                f"the part {what!r} is worth {self.parts[what]:g} points, not {points:g}"
+            )
         if sum(self.parts.values()) > self.points:
             raise ValueError(
                 f"the parts' points add up to {sum(self.parts.values()):g}, "
@@ -216,9 +220,7 @@ def expect(condition: bool, message: str) -> None:
 
 def _as_real_array(got, name: str) -> np.ndarray:
     if got is None:
-        raise CheckFailed(
-            f"{name} gave None: did the function forget to `return` its result?"
-        )
+        raise CheckFailed(f"{name} gave None: did the function forget to `return` its result?")
     if isinstance(got, (str, bytes, bool, np.bool_)) or callable(got):
         raise CheckFailed(f"{name} should be a number or an array of numbers, got {describe(got)}.")
     try:
@@ -327,16 +329,21 @@ def expect_close(
         message = f"{name}: expected {_fmt(expected_array)}, got {_fmt(got_array)}."
     else:
         error = np.abs(got_array - expected_array)
-        worst = np.unravel_index(int(np.nanargmax(np.where(np.isnan(error), np.inf, error))),
-                                 error.shape)
+        worst = np.unravel_index(
+            int(np.nanargmax(np.where(np.isnan(error), np.inf, error))), error.shape
+        )
         n_wrong = int(np.sum(~np.isclose(got_array, expected_array, rtol=rtol, atol=atol)))
         at = tuple(map(int, worst))
         message = (
-            f"{name}: {n_wrong} of {error.size} values differ; at index {at} you got "
-            f"{_fmt(got_array[worst])}."
-        ) if _hidden_depth[0] else (
-            f"{name}: {n_wrong} of {error.size} values differ; at index {tuple(map(int, worst))} "
-            f"expected {_fmt(expected_array[worst])}, got {_fmt(got_array[worst])}."
+            (
+                f"{name}: {n_wrong} of {error.size} values differ; at index {at} you got "
+                f"{_fmt(got_array[worst])}."
+            )
+            if _hidden_depth[0]
+            else (
+                f"{name}: {n_wrong} of {error.size} values differ; at index {tuple(map(int, worst))} "
+                f"expected {_fmt(expected_array[worst])}, got {_fmt(got_array[worst])}."
+            )
         )
     for mistake, wrong_value in (mistakes or {}).items():
         wrong = np.asarray(wrong_value, dtype=float)
@@ -344,8 +351,10 @@ def expect_close(
             if _hidden_depth[0]:  # the learner's value and the mistake's name would give the
                 message = f"{name}: not the right value."  # expected value away (a sign slip)
             raise CheckFailed(f"{message} Likely mistake: {mistake}")
-    if expected_array.ndim == 2 and got_array.shape == expected_array.shape[::-1] and np.allclose(
-        got_array, expected_array.T, rtol=rtol, atol=atol
+    if (
+        expected_array.ndim == 2
+        and got_array.shape == expected_array.shape[::-1]
+        and np.allclose(got_array, expected_array.T, rtol=rtol, atol=atol)
     ):
         raise CheckFailed(f"{message} Likely mistake: the values are transposed.")
     if hint:

@@ -1361,9 +1361,7 @@ def hostile_cases(targets: Targets) -> list[HostileCase]:
         Outcome("crashed", lost_from(points, "w1_best_step_picks_smallest_error"), "memory"),
         # on a loaded machine (2 cores, load 10) the 8 processes may touch less than the
         # 1024 MB of the limit before the test's 5 s run out: stopped at the time limit
-        Outcome(
-            "timeout", lost_from(points, "w1_best_step_picks_smallest_error"), "longer than"
-        ),
+        Outcome("timeout", lost_from(points, "w1_best_step_picks_smallest_error"), "longer than"),
     )
 
     # 7. fork_bomb
@@ -1510,9 +1508,7 @@ def hostile_cases(targets: Targets) -> list[HostileCase]:
         nb, graded_losing("forward_difference"))  # fmt: skip
 
     # 20. signals: nothing outside the sandbox, nor the worker server, can be signalled
-    nb = with_cell(
-        master, code(SIGNALS, grader_pids=tuple(targets.grader_pids)), after="w1_setup"
-    )
+    nb = with_cell(master, code(SIGNALS, grader_pids=tuple(targets.grader_pids)), after="w1_setup")
     reached = f"[pid for pid in SIGNALLED if pid in {tuple(targets.grader_pids)!r}]"
     nb = wrong_unless(nb, answers["df_product"], reached)
     add("signals", "sends SIGKILL to the grader's processes, to all it sees, and kill(-1)",

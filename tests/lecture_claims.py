@@ -161,8 +161,9 @@ class Lecture:
         if outcome is None:
             raise AssertionError(f"the lecture run did not evaluate {expression!r}")
         if "error" in outcome:
-            raise AssertionError(f"evaluating {expression!r} in the lecture failed: "
-                                 f"{outcome['error']}")
+            raise AssertionError(
+                f"evaluating {expression!r} in the lecture failed: {outcome['error']}"
+            )
         return outcome["value"]
 
     def markdown(self) -> list[str]:

@@ -52,6 +52,14 @@ from course_harness import (
 )
 
 ASSIGNMENTS = assignment_ids()
+#: Answers an instructor marks by hand (graded solution cells): no automatic score.
+MANUAL_CELLS = {
+    grade_id(cell)
+    for assignment_id in ASSIGNMENTS
+    for path in master_notebooks(assignment_id)
+    for cell in read_notebook(path).cells
+    if nbgrader_metadata(cell).get("grade") and nbgrader_metadata(cell).get("solution")
+}
 
 CORRECT, BLANK = "learner_correct", "learner_blank"
 REFERENCE, STUB, WARNINGS = "reference", "stub", "warnings"
@@ -167,11 +175,21 @@ class Pipeline:
     # -- results --
 
     def full_marks(self) -> float:
+        """Every point of the assignment, the tests' and the hand-marked answers'."""
         return sum(
             nbgrader_metadata(cell)["points"]
             for master in self.masters.values()
             for cell in master.cells
             if nbgrader_metadata(cell).get("grade")
+        )
+
+    def auto_marks(self) -> float:
+        """The points the tests award (a hand-marked answer waits for the instructor)."""
+        return sum(
+            nbgrader_metadata(cell)["points"]
+            for master in self.masters.values()
+            for cell in master.cells
+            if nbgrader_metadata(cell).get("grade") and not nbgrader_metadata(cell).get("solution")
         )
 
     def autograded_notebook(self, student: str, name: str):
@@ -193,7 +211,11 @@ def pipelines(tmp_path_factory):
 
 
 def _full(scores) -> bool:
-    return all(score == maximum for score, maximum in scores.values())
+    """Every test cell at full marks; a hand-marked answer (no score yet) waits for a human."""
+    return all(
+        score == maximum or (score is None and cell in MANUAL_CELLS)
+        for cell, (score, maximum) in scores.items()
+    )
 
 
 def _describe(scores) -> str:
@@ -306,7 +328,8 @@ def test_reference_solution_scores_full_marks(pipelines, assignment_id):
     pipeline.round_trip  # noqa: B018 (runs the stage)
     scores = pipeline.course.scores(REFERENCE, assignment_id)
     assert _full(scores), _describe(scores)
-    assert pipeline.course.total(REFERENCE, assignment_id) == (pipeline.full_marks(),) * 2
+    total = pipeline.course.total(REFERENCE, assignment_id)
+    assert total == (pipeline.auto_marks(), pipeline.full_marks())
 
 
 @pytest.mark.slow
@@ -325,14 +348,14 @@ def test_round_trip_through_the_exchange(pipelines, assignment_id):
     """release -> fetch -> submit -> collect -> autograde -> export, with two learners."""
     pipeline = pipelines[assignment_id]
     result = pipeline.round_trip
-    course, full = pipeline.course, pipeline.full_marks()
+    course, full, auto = pipeline.course, pipeline.full_marks(), pipeline.auto_marks()
     for learner in (CORRECT, BLANK):
         assert (course.root / "submitted" / learner / assignment_id / "timestamp.txt").exists()
-    assert course.total(CORRECT, assignment_id) == (full, full)
+    assert course.total(CORRECT, assignment_id) == (auto, full)
     assert course.total(BLANK, assignment_id) == (0, full)
 
     rows = {(row["assignment"], row["student_id"]): row for row in result["csv"]}
-    for student, expected in ((CORRECT, full), (BLANK, 0.0), (REFERENCE, full), (STUB, 0.0)):
+    for student, expected in ((CORRECT, auto), (BLANK, 0.0), (REFERENCE, auto), (STUB, 0.0)):
         row = rows[(assignment_id, student)]
         assert float(row["score"]) == expected, row
         assert float(row["max_score"]) == full, row
@@ -427,7 +450,7 @@ def test_invalid_json_submission_does_not_stop_the_batch(pipelines, assignment_i
     pipeline = pipelines[assignment_id]
     completed = pipeline.broken_batch
     course = pipeline.course
-    assert course.total(BATCH_GOOD, assignment_id) == (pipeline.full_marks(),) * 2
+    assert course.total(BATCH_GOOD, assignment_id) == (pipeline.auto_marks(), pipeline.full_marks())
     assert completed.returncode == 1
     assert f"error processing assignment '{assignment_id}' for student '{BATCH_BROKEN_JSON}'" in (
         completed.output
@@ -450,4 +473,4 @@ def test_duplicated_graded_cell_fails_only_that_submission(pipelines, assignment
     assert "old version" not in completed.output
     assert f"for student '{BATCH_DUPLICATED}'" in completed.output
     assert not course.autograded_path(BATCH_DUPLICATED, assignment_id).exists()
-    assert course.total(BATCH_GOOD, assignment_id) == (pipeline.full_marks(),) * 2
+    assert course.total(BATCH_GOOD, assignment_id) == (pipeline.auto_marks(), pipeline.full_marks())

@@ -11,8 +11,16 @@ from mmlcalc import data
 def test_galton_families_columns_and_known_values():
     galton = data.load_galton_families()
     assert len(galton) == 934
-    assert set(galton.columns) == {"family", "father", "mother", "midparentHeight", "children",
-                                   "childNum", "gender", "childHeight"}
+    assert set(galton.columns) == {
+        "family",
+        "father",
+        "mother",
+        "midparentHeight",
+        "children",
+        "childNum",
+        "gender",
+        "childHeight",
+    }
     # first family of Galton's notebook: father 78.5 in, mother 67 in, mid-parent 75.43 in
     assert galton["father"][0] == 78.5 and galton["mother"][0] == 67.0
     assert galton["midparentHeight"][0] == pytest.approx(75.43)

@@ -44,8 +44,12 @@ print(repr((heavy, backend)))
 
 
 def _probe(module: str) -> tuple[str, str]:
-    result = subprocess.run([sys.executable, "-c", PROBE.format(module=module)],
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE.format(module=module)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return result.stdout, result.stderr
 
 

@@ -31,7 +31,7 @@ EXAMPLES = [
         kwargs={"h": 0.1},
         timeout=2.5,
         watch=["mmlcalc.calculus"],
-    ),  # fmt: skip
+    ),
     protocol.Request(op="getitem", id=4, target=0, args=[0], kwargs={}),
     protocol.Reply(id=3, value=2.0, changed={"0": [1.0, 2.0]}, called="mmlcalc.calculus"),
     protocol.Reply(id=4, error={"type": "IndexError", "message": "out of range", "mine": 9}),
@@ -41,7 +41,7 @@ EXAMPLES = [
         limits={"memory_mb": 512},
         files=[["data.csv", "eDEK"]],
         deadlines={"notebook": 30, "cell": 5},
-    ),  # fmt: skip
+    ),
     protocol.ServerReady(pid=2, sandboxed=True),
     protocol.Started(workdir="/home/learner", timeout=30.0, memory_mb=512, disk_mb=64, processes=8),
     protocol.JobEnd(reason="memory", exit=None, signal="SIGKILL", clean=True),

@@ -75,8 +75,11 @@ def typed(value, precision):
     if precision == "exact":
         return value
     figures = precision["significant_figures"]
-    return np.vectorize(lambda v: round_significant(float(v), figures))(np.asarray(value)) \
-        if np.ndim(value) else round_significant(float(value), figures)
+    return (
+        np.vectorize(lambda v: round_significant(float(v), figures))(np.asarray(value))
+        if np.ndim(value)
+        else round_significant(float(value), figures)
+    )
 
 
 def slip_precision(precision):
@@ -455,7 +458,9 @@ def test_right_answers_typed_into_a_copy_of_week_1_are_accepted(tmp_path):
         cells.append(cell)
     notebook.cells = cells
     NotebookClient(
-        notebook, kernel_name="python3", timeout=notebook_runs.CELL_TIMEOUT_SECONDS,
+        notebook,
+        kernel_name="python3",
+        timeout=notebook_runs.CELL_TIMEOUT_SECONDS,
         resources={"metadata": {"path": str(tmp_path)}},
     ).execute()
     shown = {}
@@ -463,8 +468,9 @@ def test_right_answers_typed_into_a_copy_of_week_1_are_accepted(tmp_path):
         text = " ".join(o.get("data", {}).get("text/plain", "") for o in cell.get("outputs", []))
         shown.setdefault(cell.source, []).append(text)
     verdicts = [
-        texts[0] for source, texts in shown.items() if "my_answer = " in source
-        and is_numeric_check(source)
+        texts[0]
+        for source, texts in shown.items()
+        if "my_answer = " in source and is_numeric_check(source)
     ]
     assert len(verdicts) == 6
     assert sum(v.startswith("'✓ Correct") or "✓ Correct" in v for v in verdicts) == 5, verdicts

@@ -375,5 +375,6 @@ def test_a_step_out_of_the_domain_stops_the_fit():
     assert path.status == "left the domain" and path.params[-1, 1] < 0
     assert np.all(path.params[:-1, 1] > 0) and len(path.chi_squared) == len(path.params)
     with pytest.raises(ValueError, match="domain must be 2 pairs"):
-        steepest_descent_fit(x, y, unguarded, gaussian_model_jacobian, [66.0, 4.0], 0.006, u,
-                             domain=[(0, 1)])
+        steepest_descent_fit(
+            x, y, unguarded, gaussian_model_jacobian, [66.0, 4.0], 0.006, u, domain=[(0, 1)]
+        )

@@ -209,7 +209,12 @@ def test_the_readout_never_calls_a_run_outside_the_domain_converged(library):
         return np.exp(-((x - p[0]) ** 2) / (2 * p[1] ** 2)) / (p[1] * np.sqrt(2 * np.pi))
 
     explorer = chi_squared_descent_explorer(
-        X, Y, unguarded, gaussian_model_jacobian, U, reference=library,
+        X,
+        Y,
+        unguarded,
+        gaussian_model_jacobian,
+        U,
+        reference=library,
         domain=[(-np.inf, np.inf), (0, np.inf)],
     )
     explorer.controls["rescale"].value = False

@@ -50,9 +50,12 @@ def shapes(code: str) -> set[str]:
             line, names = [], {}
         elif token.type in (tokenize.COMMENT, tokenize.NL, tokenize.INDENT, tokenize.DEDENT):
             pass
-        elif token.type == tokenize.NAME and not keyword.iskeyword(token.string) and not (
-            previous is not None and previous.string == "."
-        ) and token.string not in ("np", "numpy"):
+        elif (
+            token.type == tokenize.NAME
+            and not keyword.iskeyword(token.string)
+            and not (previous is not None and previous.string == ".")
+            and token.string not in ("np", "numpy")
+        ):
             line.append(f"n{names.setdefault(token.string, len(names))}")
         else:
             line.append(token.string)

@@ -485,9 +485,7 @@ def publish(prepared: Prepared, results: list[SubmissionResult]) -> int:
     status = 0
     if prepared.db_url:
         try:
-            write_gradebook(
-                prepared.db_url, prepared.course, assignment, grades, prepared.duedate
-            )
+            write_gradebook(prepared.db_url, prepared.course, assignment, grades, prepared.duedate)
             notes.append(f"Scores written to the gradebook {prepared.db_url}.")
         except Exception as error:  # the CSV files are written already: report and go on
             message = (

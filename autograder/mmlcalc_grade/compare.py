@@ -274,8 +274,10 @@ def grade_parts(grade_id: str, hidden: bool, ref: dict, got: dict | None):
         return grade_chunk(grade_id, hidden, ref, None), failed, points
     got_records = got.get("records") if isinstance(got.get("records"), list) else []
     got_segments = _segments(got_records)
-    order = f"{'a hidden test' if hidden else 'the visible test'} of {grade_id} did not run " \
+    order = (
+        f"{'a hidden test' if hidden else 'the visible test'} of {grade_id} did not run "
         "the checks in the expected order"
+    )
     for (r_part, r_records, _), (g_part, g_records, g_end) in zip(
         ref_segments, got_segments, strict=False
     ):

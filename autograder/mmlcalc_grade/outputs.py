@@ -375,9 +375,7 @@ def _write_gradebook(
     from nbgrader.api import Comment, Grade, Gradebook, MissingEntry  # slow import: here
 
     aid = assignment.assignment_id
-    manual = {
-        (Path(m.name).stem, cell.grade_id) for m in assignment.notebooks for cell in m.manual
-    }
+    manual = {(Path(m.name).stem, cell.grade_id) for m in assignment.notebooks for cell in m.manual}
     with Gradebook(db_url, course_id=course_id) as gradebook:
         extra = {"duedate": duedate} if duedate is not None else {}
         gradebook.update_or_create_assignment(aid, **extra)

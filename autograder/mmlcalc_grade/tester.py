@@ -601,9 +601,7 @@ def serve(config: dict) -> None:
         try:
             ending, reusable = job.run()
         except Exception as error:  # a fault of ours: this job is lost, not the batch
-            ending = Ending.crashed(
-                f"the test process failed ({type(error).__name__}: {error})"
-            )
+            ending = Ending.crashed(f"the test process failed ({type(error).__name__}: {error})")
             server.kill()
             reusable = False
         emit(protocol.JobResult(ending=ending.to_json(), code_seconds=job.code_seconds))

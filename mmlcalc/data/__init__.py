@@ -133,8 +133,13 @@ def load_galton_families() -> DataSet:
     """
     columns = _table("GaltonFamilies.csv", text_columns=("family", "gender"))
     units = {name: "in" for name in ("father", "mother", "midparentHeight", "childHeight")}
-    return DataSet("GaltonFamilies", columns, units, _SOURCES["galton"],
-                   "Heights of adult children and their parents, measured by Francis Galton.")
+    return DataSet(
+        "GaltonFamilies",
+        columns,
+        units,
+        _SOURCES["galton"],
+        "Heights of adult children and their parents, measured by Francis Galton.",
+    )
 
 
 def load_volcano() -> Volcano:
@@ -150,8 +155,13 @@ def load_volcano() -> Volcano:
     heights = np.array(body, dtype=float)
     spacing = 10.0
     rows, cols = heights.shape
-    return Volcano(heights, spacing, _SOURCES["volcano"],
-                   easting=np.arange(cols) * spacing, northing=np.arange(rows) * spacing)
+    return Volcano(
+        heights,
+        spacing,
+        _SOURCES["volcano"],
+        easting=np.arange(cols) * spacing,
+        northing=np.arange(rows) * spacing,
+    )
 
 
 def load_puromycin() -> DataSet:
@@ -163,8 +173,13 @@ def load_puromycin() -> DataSet:
     23
     """
     columns = _table("Puromycin.csv", text_columns=("state",))
-    return DataSet("Puromycin", columns, {"conc": "ppm", "rate": "counts/min/min"},
-                   _SOURCES["puromycin"], "Enzyme reaction rate against substrate concentration.")
+    return DataSet(
+        "Puromycin",
+        columns,
+        {"conc": "ppm", "rate": "counts/min/min"},
+        _SOURCES["puromycin"],
+        "Enzyme reaction rate against substrate concentration.",
+    )
 
 
 def load_cars() -> DataSet:
@@ -176,5 +191,10 @@ def load_cars() -> DataSet:
     120.0
     """
     columns = _table("cars.csv")
-    return DataSet("cars", columns, {"speed": "mph", "dist": "ft"}, _SOURCES["cars"],
-                   "Stopping distances of cars at different speeds.")
+    return DataSet(
+        "cars",
+        columns,
+        {"speed": "mph", "dist": "ft"},
+        _SOURCES["cars"],
+        "Stopping distances of cars at different speeds.",
+    )

@@ -239,5 +239,3 @@ def plot_function(
     ax.plot(x, evaluate(f, x), label=label, **ROLES[role])
     ax.set_xlabel("x")
     return ax
-
-

@@ -42,8 +42,13 @@ __all__ = [
 class SecantScene(Scene):
     """The secant through (x0, f(x0)) and (x0 + Δx, f(x0 + Δx)) closing in on the tangent."""
 
-    def __init__(self, ax: Axes, f: Callable, df: Callable | None = None,
-                 x_range: Sequence[float] = (-1.0, 3.0)):
+    def __init__(
+        self,
+        ax: Axes,
+        f: Callable,
+        df: Callable | None = None,
+        x_range: Sequence[float] = (-1.0, 3.0),
+    ):
         self.ax, self.f, self.df = ax, f, df
         self.x = x_grid(x_range)
         y = evaluate(f, self.x)
@@ -54,8 +59,9 @@ class SecantScene(Scene):
         ax.set_ylabel("f(x)")
         ax.set_title("Secant slope → derivative as Δx → 0")
         (self.secant,) = ax.plot([], [], label="secant", **ROLES["secant"])
-        (self.tangent,) = ax.plot([], [], label="tangent" if df is not None else None,
-                                  **ROLES["tangent"])
+        (self.tangent,) = ax.plot(
+            [], [], label="tangent" if df is not None else None, **ROLES["tangent"]
+        )
         (self.run,) = ax.plot([], [], **ROLES["guide"])
         (self.rise,) = ax.plot([], [], **ROLES["guide"])
         (self.points,) = ax.plot([], [], **ROLES["point"])
@@ -78,8 +84,14 @@ class SecantScene(Scene):
         return shown
 
 
-def plot_secant(f: Callable, x0: float, dx: float, ax: Axes | None = None,
-                df: Callable | None = None, x_range: Sequence[float] = (-1.0, 3.0)) -> Axes:
+def plot_secant(
+    f: Callable,
+    x0: float,
+    dx: float,
+    ax: Axes | None = None,
+    df: Callable | None = None,
+    x_range: Sequence[float] = (-1.0, 3.0),
+) -> Axes:
     """Draw f, the secant from x0 to x0 + dx with its rise and run, and the tangent if ``df``.
 
     Examples
@@ -94,8 +106,13 @@ def plot_secant(f: Callable, x0: float, dx: float, ax: Axes | None = None,
     return scene.ax
 
 
-def plot_tangent(f: Callable, df: Callable, x0: float, ax: Axes | None = None,
-                 x_range: Sequence[float] = (-3.0, 3.0)) -> Axes:
+def plot_tangent(
+    f: Callable,
+    df: Callable,
+    x0: float,
+    ax: Axes | None = None,
+    x_range: Sequence[float] = (-3.0, 3.0),
+) -> Axes:
     """Draw f and its tangent line y = f(x0) + f'(x0)(x − x0) at x0.
 
     Examples
@@ -119,8 +136,14 @@ def plot_tangent(f: Callable, df: Callable, x0: float, ax: Axes | None = None,
 class DerivativePairScene(Scene):
     """f with its tangent at x (left) beside f′ with the point (x, f′(x)) (right)."""
 
-    def __init__(self, axes: Sequence[Axes], f: Callable, df: Callable,
-                 x_range: Sequence[float] = (-3.0, 3.0), name: str = "f"):
+    def __init__(
+        self,
+        axes: Sequence[Axes],
+        f: Callable,
+        df: Callable,
+        x_range: Sequence[float] = (-3.0, 3.0),
+        name: str = "f",
+    ):
         self.left, self.right = axes
         self.f, self.df = f, df
         self.x = x_grid(x_range)
@@ -186,8 +209,14 @@ class ProductRuleScene(Scene):
     x drawn (``x_range=(x, x)``) so the rectangle fills the plot.
     """
 
-    def __init__(self, ax: Axes, u: Callable, v: Callable, x_range: Sequence[float] = (0.5, 2.0),
-                 dx_max: float = 1.0):
+    def __init__(
+        self,
+        ax: Axes,
+        u: Callable,
+        v: Callable,
+        x_range: Sequence[float] = (0.5, 2.0),
+        dx_max: float = 1.0,
+    ):
         self.ax, self.u, self.v = ax, u, v
         self.x = float(x_range[0])  # the x that update draws when it is given none
         xs = x_grid((x_range[0], x_range[1] + dx_max), 200)
@@ -198,14 +227,44 @@ class ProductRuleScene(Scene):
         ax.set_xlabel("u(x)")
         ax.set_ylabel("v(x)")
         ax.set_title("Area u·v and how it grows")
-        self.base = Rectangle((0, 0), 0, 0, facecolor=PALETTE["blue"], alpha=0.35,
-                              edgecolor=PALETTE["blue"], label="u·v")
-        self.strip_u = Rectangle((0, 0), 0, 0, facecolor=PALETTE["red"], alpha=0.5, hatch="//",
-                                 edgecolor=PALETTE["red"], label="v·Δu")
-        self.strip_v = Rectangle((0, 0), 0, 0, facecolor=PALETTE["green"], alpha=0.5, hatch="\\\\",
-                                 edgecolor=PALETTE["green"], label="u·Δv")
-        self.corner = Rectangle((0, 0), 0, 0, facecolor=PALETTE["yellow"], alpha=0.9,
-                                edgecolor=PALETTE["black"], label="Δu·Δv")
+        self.base = Rectangle(
+            (0, 0),
+            0,
+            0,
+            facecolor=PALETTE["blue"],
+            alpha=0.35,
+            edgecolor=PALETTE["blue"],
+            label="u·v",
+        )
+        self.strip_u = Rectangle(
+            (0, 0),
+            0,
+            0,
+            facecolor=PALETTE["red"],
+            alpha=0.5,
+            hatch="//",
+            edgecolor=PALETTE["red"],
+            label="v·Δu",
+        )
+        self.strip_v = Rectangle(
+            (0, 0),
+            0,
+            0,
+            facecolor=PALETTE["green"],
+            alpha=0.5,
+            hatch="\\\\",
+            edgecolor=PALETTE["green"],
+            label="u·Δv",
+        )
+        self.corner = Rectangle(
+            (0, 0),
+            0,
+            0,
+            facecolor=PALETTE["yellow"],
+            alpha=0.9,
+            edgecolor=PALETTE["black"],
+            label="Δu·Δv",
+        )
         for patch in (self.base, self.strip_u, self.strip_v, self.corner):
             ax.add_patch(patch)
         # outside the axes, so the growing rectangle never covers it
@@ -221,14 +280,28 @@ class ProductRuleScene(Scene):
         self.strip_v.set_bounds(0, v0, u0, dv)
         self.corner.set_bounds(u0, v0, du, dv)
         growth = v0 * du + u0 * dv + du * dv
-        return {"x": x, "dx": dx, "u": u0, "v": v0, "du": du, "dv": dv,
-                "growth": growth, "corner": du * dv,
-                # at Δx = 0 nothing has grown yet: there is no rate to show
-                "rate": growth / dx if dx != 0 else float("nan")}
+        return {
+            "x": x,
+            "dx": dx,
+            "u": u0,
+            "v": v0,
+            "du": du,
+            "dv": dv,
+            "growth": growth,
+            "corner": du * dv,
+            # at Δx = 0 nothing has grown yet: there is no rate to show
+            "rate": growth / dx if dx != 0 else float("nan"),
+        }
 
 
-def plot_product_rule(u: Callable, v: Callable, x: float, dx: float, ax: Axes | None = None,
-                      x_range: Sequence[float] | None = None) -> Axes:
+def plot_product_rule(
+    u: Callable,
+    v: Callable,
+    x: float,
+    dx: float,
+    ax: Axes | None = None,
+    x_range: Sequence[float] | None = None,
+) -> Axes:
     """Draw the product-rule rectangle for u(x)·v(x) grown by Δx.
 
     The axes fit this rectangle (or the largest over ``x_range``, if given).
@@ -253,9 +326,15 @@ class DifferenceErrorScene(Scene):
     left of it, round-off error grows like ε/h.
     """
 
-    def __init__(self, ax: Axes, f: Callable, df: Callable, x0: float = 1.0,
-                 steps: Sequence[float] = (1e-15, 1.0),
-                 methods: Sequence[str] = ("forward", "central")):
+    def __init__(
+        self,
+        ax: Axes,
+        f: Callable,
+        df: Callable,
+        x0: float = 1.0,
+        steps: Sequence[float] = (1e-15, 1.0),
+        methods: Sequence[str] = ("forward", "central"),
+    ):
         self.ax, self.f, self.df, self.x0 = ax, f, df, float(x0)
         self.methods = tuple(methods)
         # below about ε·|x| the computer cannot tell x + h from x: start the grid above it
@@ -273,8 +352,9 @@ class DifferenceErrorScene(Scene):
             self.curves[method] = np.maximum(error, floor)
             role = "function" if method == "forward" else "derivative"
             ax.loglog(self.steps, self.curves[method], label=f"{method} difference", **ROLES[role])
-        self.best_h = {method: _bottom_of_v(self.steps, curve)
-                       for method, curve in self.curves.items()}
+        self.best_h = {
+            method: _bottom_of_v(self.steps, curve) for method, curve in self.curves.items()
+        }
         eps = np.finfo(float).eps
         ax.loglog(self.steps, eps / self.steps, label="round-off ≈ ε/h", **ROLES["guide"])
         ax.set_ylim(1e-17, 1e2)
@@ -317,9 +397,14 @@ def _bottom_of_v(steps: np.ndarray, error: np.ndarray, window: int = 9) -> float
     return float(steps[int(np.argmin(smooth))])
 
 
-def plot_difference_error(f: Callable, df: Callable, x0: float = 1.0, h: float = 1e-4,
-                          ax: Axes | None = None,
-                          methods: Sequence[str] = ("forward", "central")) -> Axes:
+def plot_difference_error(
+    f: Callable,
+    df: Callable,
+    x0: float = 1.0,
+    h: float = 1e-4,
+    ax: Axes | None = None,
+    methods: Sequence[str] = ("forward", "central"),
+) -> Axes:
     """Draw the error of finite differences against the step h on log axes, marking ``h``.
 
     Examples

@@ -283,7 +283,8 @@ def explain(question_id: str) -> Explanation:
     entry = question(question_id)
     if question_id not in tried:
         how = (
-            "choose an option" if entry["kind"] == "choice"
+            "choose an option"
+            if entry["kind"] == "choice"
             else "replace None with your answer and run the check cell"
         )
         return Explanation(

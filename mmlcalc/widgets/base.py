@@ -342,8 +342,9 @@ def status_html(text: str) -> str:
     return f'<div role="status" aria-live="polite" style="font-family: monospace;">{text}</div>'
 
 
-def float_slider(description: str, value: float, low: float, high: float, step: float,
-                  **options) -> widgets.FloatSlider:
+def float_slider(
+    description: str, value: float, low: float, high: float, step: float, **options
+) -> widgets.FloatSlider:
     """A labelled slider over [``low``, ``high``] in steps of ``step``, two decimals shown.
 
     ``options`` go to :class:`ipywidgets.FloatSlider` (``continuous_update=False``
@@ -356,13 +357,21 @@ def float_slider(description: str, value: float, low: float, high: float, step: 
     ('x₀', -1.0, 2.0, 1.0)
     """
     return widgets.FloatSlider(
-        value=value, min=low, max=high, step=step, description=description,
-        style=LABEL_STYLE, layout=slider_layout(), readout_format=".2f", **options
+        value=value,
+        min=low,
+        max=high,
+        step=step,
+        description=description,
+        style=LABEL_STYLE,
+        layout=slider_layout(),
+        readout_format=".2f",
+        **options,
     )
 
 
-def log_slider(description: str, value: float, low_exponent: float, high_exponent: float,
-                **options) -> widgets.FloatLogSlider:
+def log_slider(
+    description: str, value: float, low_exponent: float, high_exponent: float, **options
+) -> widgets.FloatLogSlider:
     """A labelled slider from 10^``low_exponent`` to 10^``high_exponent`` on a log scale.
 
     Each click multiplies the value by the same factor (10^0.05, about 1.12), so
@@ -376,9 +385,16 @@ def log_slider(description: str, value: float, low_exponent: float, high_exponen
     (-3.0, 0.0, 0.1)
     """
     return widgets.FloatLogSlider(
-        value=value, base=10, min=low_exponent, max=high_exponent, step=0.05,
-        description=description, style=LABEL_STYLE, layout=slider_layout(),
-        readout_format=".1e", **options
+        value=value,
+        base=10,
+        min=low_exponent,
+        max=high_exponent,
+        step=0.05,
+        description=description,
+        style=LABEL_STYLE,
+        layout=slider_layout(),
+        readout_format=".1e",
+        **options,
     )
 
 
@@ -392,8 +408,9 @@ def choice(description: str, options: Sequence[str], value: str | None = None) -
     ('function', 'sin')
     """
     options = list(options)
-    return widgets.Dropdown(options=options, value=value or options[0], description=description,
-                            style=LABEL_STYLE)
+    return widgets.Dropdown(
+        options=options, value=value or options[0], description=description, style=LABEL_STYLE
+    )
 
 
 class MultipleChoice(widgets.VBox):
@@ -434,22 +451,32 @@ class MultipleChoice(widgets.VBox):
     True
     """
 
-    def __init__(self, question: str, options: Sequence[str], answer: str, explanation: str = "",
-                 hints: Mapping[str, str] | None = None):
+    def __init__(
+        self,
+        question: str,
+        options: Sequence[str],
+        answer: str,
+        explanation: str = "",
+        hints: Mapping[str, str] | None = None,
+    ):
         if answer not in options:
             raise ValueError(f"the answer {answer!r} is not one of the options {list(options)}")
         self.answer, self.explanation, self.hints = answer, explanation, dict(hints or {})
         self.correct = False
         self.verdict = ""  # the last verdict shown, "" before the first pick
         self.choices = widgets.RadioButtons(
-            options=list(options), value=None, description="Your answer:",
-            style=LABEL_STYLE, layout=widgets.Layout(width="auto"),
+            options=list(options),
+            value=None,
+            description="Your answer:",
+            style=LABEL_STYLE,
+            layout=widgets.Layout(width="auto"),
         )
         self.feedback = widgets.HTML(status_html("Choose an option."))
         self.choices.observe(self._judge, names="value")
         # a real button (Tab reaches it, Enter or Space presses it), labelled by its text
         self.explain_button = widgets.Button(
-            description="Show the explanation", tooltip="Show why the right option is right",
+            description="Show the explanation",
+            tooltip="Show why the right option is right",
             layout=widgets.Layout(width="auto", align_self="flex-start"),
         )
         self.explain_button.on_click(self._explain)
@@ -480,4 +507,3 @@ class MultipleChoice(widgets.VBox):
         else:
             text = f"{self.verdict}\nExplanation: {self.explanation}"
         self.feedback.value = status_html(html.escape(text).replace("\n", "<br>"))
-

@@ -28,8 +28,13 @@ __all__ = [
 ]
 
 
-def secant_explorer(f: Callable, df: Callable | None = None, x0: float = 1.0, dx: float = 1.0,
-                    x_range: Sequence[float] = (-1.0, 3.0)) -> Explorer:
+def secant_explorer(
+    f: Callable,
+    df: Callable | None = None,
+    x0: float = 1.0,
+    dx: float = 1.0,
+    x_range: Sequence[float] = (-1.0, 3.0),
+) -> Explorer:
     """Slide Δx towards 0 and watch the secant through x0 and x0 + Δx turn into the tangent.
 
     Parameters
@@ -53,18 +58,23 @@ def secant_explorer(f: Callable, df: Callable | None = None, x0: float = 1.0, dx
     2.01
     """
     controls = {
-        "x0": float_slider("x₀ (where the slope is measured)", x0, x_range[0],
-                            x_range[1] - 1.0, 0.05),
+        "x0": float_slider(
+            "x₀ (where the slope is measured)", x0, x_range[0], x_range[1] - 1.0, 0.05
+        ),
         "dx": log_slider("Δx (run of the secant)", dx, -3, 0),
     }
 
     def readout(s: dict) -> str:
         # rise and run to 4 significant figures, so a tiny rise still shows its digits
-        text = (f"secant slope = rise/run = {s['rise']:.4g} / {s['dx']:.4g} = "
-                f"<b>{s['secant_slope']:.5f}</b>")
+        text = (
+            f"secant slope = rise/run = {s['rise']:.4g} / {s['dx']:.4g} = "
+            f"<b>{s['secant_slope']:.5f}</b>"
+        )
         if "derivative" in s:
-            text += (f"<br>f′(x₀) = {s['derivative']:.5f} &nbsp; "
-                     f"error of the secant slope = {s['error']:+.2e}")
+            text += (
+                f"<br>f′(x₀) = {s['derivative']:.5f} &nbsp; "
+                f"error of the secant slope = {s['error']:+.2e}"
+            )
         return text
 
     return Explorer(
@@ -81,8 +91,11 @@ def secant_explorer(f: Callable, df: Callable | None = None, x0: float = 1.0, dx
     )
 
 
-def derivative_explorer(functions: Mapping[str, tuple[Callable, Callable]], x: float = 0.5,
-                        x_range: Sequence[float] = (-3.0, 3.0)) -> Explorer:
+def derivative_explorer(
+    functions: Mapping[str, tuple[Callable, Callable]],
+    x: float = 0.5,
+    x_range: Sequence[float] = (-3.0, 3.0),
+) -> Explorer:
     """Pick a function and move x: its tangent on the left, the slope as a point of f′ on the right.
 
     Parameters
@@ -113,11 +126,16 @@ def derivative_explorer(functions: Mapping[str, tuple[Callable, Callable]], x: f
         return DerivativePairScene(figure.subplots(1, 2), f, df, x_range, name="f")
 
     def readout(s: dict) -> str:
-        return (f"f(x) = {s['f']:.4f} &nbsp; slope of the tangent = f′(x) = <b>{s['slope']:.4f}</b>"
-                + (" (a flat tangent: a stationary point)" if abs(s["slope"]) < 1e-2 else ""))
+        return (
+            f"f(x) = {s['f']:.4f} &nbsp; slope of the tangent = f′(x) = <b>{s['slope']:.4f}</b>"
+            + (" (a flat tangent: a stationary point)" if abs(s["slope"]) < 1e-2 else "")
+        )
 
     return Explorer(
-        build, controls, readout=readout, rebuild_on=("function",),
+        build,
+        controls,
+        readout=readout,
+        rebuild_on=("function",),
         title="A function and its derivative",
         caption=(
             "Left: the chosen function with its tangent line at x. Right: the derivative f′, "
@@ -133,9 +151,15 @@ def derivative_explorer(functions: Mapping[str, tuple[Callable, Callable]], x: f
 DX_MAX = 0.5
 
 
-def product_rule_explorer(u: Callable, v: Callable, du: Callable | None = None,
-                          dv: Callable | None = None, x: float = 1.0, dx: float = 0.3,
-                          x_range: Sequence[float] = (0.5, 2.0)) -> Explorer:
+def product_rule_explorer(
+    u: Callable,
+    v: Callable,
+    du: Callable | None = None,
+    dv: Callable | None = None,
+    x: float = 1.0,
+    dx: float = 0.3,
+    x_range: Sequence[float] = (0.5, 2.0),
+) -> Explorer:
     """Grow x by Δx and watch the rectangle u·v grow by two strips and a corner.
 
     With the derivatives ``du`` and ``dv`` the readout compares the growth rate
@@ -162,8 +186,10 @@ def product_rule_explorer(u: Callable, v: Callable, du: Callable | None = None,
         return ProductRuleScene(figure.subplots(), u, v, (x, x), dx_max=DX_MAX)
 
     def readout(s: dict) -> str:
-        text = (f"Δ(uv) = v·Δu + u·Δv + Δu·Δv = {s['v'] * s['du']:.4f} + {s['u'] * s['dv']:.4f}"
-                f" + {s['corner']:.4f} = {s['growth']:.4f}")
+        text = (
+            f"Δ(uv) = v·Δu + u·Δv + Δu·Δv = {s['v'] * s['du']:.4f} + {s['u'] * s['dv']:.4f}"
+            f" + {s['corner']:.4f} = {s['growth']:.4f}"
+        )
         if s["dx"] > 0:
             text += f"<br>Δ(uv)/Δx = <b>{s['rate']:.4f}</b>"
             if du is not None and dv is not None:
@@ -172,7 +198,9 @@ def product_rule_explorer(u: Callable, v: Callable, du: Callable | None = None,
         return text
 
     return Explorer(
-        build, controls, readout=readout,
+        build,
+        controls,
+        readout=readout,
         title="The product rule as a growing rectangle",
         caption=(
             "A rectangle of width u(x) and height v(x), so its area is u·v. Growing x by Δx adds "
@@ -184,8 +212,9 @@ def product_rule_explorer(u: Callable, v: Callable, du: Callable | None = None,
     )
 
 
-def difference_error_explorer(functions: Mapping[str, tuple[Callable, Callable]],
-                              x0: float = 1.0, h: float = 1e-4) -> Explorer:
+def difference_error_explorer(
+    functions: Mapping[str, tuple[Callable, Callable]], x0: float = 1.0, h: float = 1e-4
+) -> Explorer:
     """Move the step h along the error curves of forward and central differences (log axes).
 
     Examples
@@ -201,8 +230,9 @@ def difference_error_explorer(functions: Mapping[str, tuple[Callable, Callable]]
         raise ValueError("give at least one function: {'name': (f, df)}")
     controls = {
         "function": choice("function", functions),
-        "x0": float_slider("x (where f′ is estimated)", x0, -3.0, 3.0, 0.1,
-                            continuous_update=False),
+        "x0": float_slider(
+            "x (where f′ is estimated)", x0, -3.0, 3.0, 0.1, continuous_update=False
+        ),
         "h": log_slider("step h", h, -15, 0),
     }
 
@@ -219,7 +249,10 @@ def difference_error_explorer(functions: Mapping[str, tuple[Callable, Callable]]
         )
 
     return Explorer(
-        build, controls, readout=readout, rebuild_on=("function", "x0"),
+        build,
+        controls,
+        readout=readout,
+        rebuild_on=("function", "x0"),
         title="How small should h be?",
         caption=(
             "Error of the forward and central difference estimates of f′(x) against the step h, "

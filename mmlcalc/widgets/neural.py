@@ -29,8 +29,24 @@ __all__ = [
 #: The learning rates of the training explorer's slider, from crawling (0.001) to
 #: diverging at once (3) for the targets on −1 ≤ x ≤ 1.
 LEARNING_RATES = (
-    0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0, 1.5,
-    2.0, 3.0,
+    0.001,
+    0.002,
+    0.005,
+    0.01,
+    0.02,
+    0.05,
+    0.1,
+    0.2,
+    0.3,
+    0.4,
+    0.5,
+    0.6,
+    0.7,
+    0.8,
+    1.0,
+    1.5,
+    2.0,
+    3.0,
 )
 
 

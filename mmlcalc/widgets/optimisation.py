@@ -122,14 +122,14 @@ def newton_explorer(
     }
 
     def build(figure: Figure) -> Scene:
-        return NewtonScene(
-            figure.subplots(), f, df, x_range, y_range, fate_steps=int(max_steps)
-        )
+        return NewtonScene(figure.subplots(), f, df, x_range, y_range, fate_steps=int(max_steps))
 
     def fate(s: dict) -> str:
-        far = f", reaching |x| = {s['fate_largest']:.3g} on the way" if s[
-            "fate_largest"
-        ] > 2 * max(abs(low), abs(high)) else ""
+        far = (
+            f", reaching |x| = {s['fate_largest']:.3g} on the way"
+            if s["fate_largest"] > 2 * max(abs(low), abs(high))
+            else ""
+        )
         return {
             "converged": f"converges to {s['fate_x']:.10g} in {s['fate_steps']} steps{far}",
             "cycle": f"falls into a cycle: after {s['fate_steps']} steps it is back at an "
@@ -220,7 +220,9 @@ class DescentExplorer(Explorer):
             self.controls[key].description = f"start {key}{unit}"
         exponents = np.log10(land.step_range)
         self.set_range(
-            self.controls["step"], *land.step_range, land.step,
+            self.controls["step"],
+            *land.step_range,
+            land.step,
             step=(exponents[1] - exponents[0]) / 100,
         )
         return DescentScene(figure.subplots(1, 2, width_ratios=(1.35, 1)), land, self.max_steps)
