@@ -75,7 +75,8 @@ class SubmissionResult:
     code_seconds: float = 0.0  # time the notebook's code and the tests took in the worker
 
 
-def _ungraded(job: SubmissionJob, status: str, why: str, notes=()) -> SubmissionResult:
+def ungraded(job: SubmissionJob, status: str, why: str, notes=()) -> SubmissionResult:
+    """A result with no test run: every cell scores 0 with ``why`` (missing, unreadable...)."""
     tests = tuple(
         TestResult(job.master.name, cell.grade_id, 0.0, cell.points, "not-run", why, cell.task)
         for cell in (*job.master.tests, *job.master.manual)
@@ -192,20 +193,20 @@ def grade_submission(job: SubmissionJob, session: GradingSession) -> SubmissionR
     """Grade one learner notebook: the work unit of a batch (plain data in, plain data out)."""
     started = time.monotonic()
     if job.notebook_path is None:
-        return _ungraded(job, "missing", "no notebook was submitted for this part")
+        return ungraded(job, "missing", "no notebook was submitted for this part")
     try:
         notebook, read_notes = read_learner_notebook(job.notebook_path)
         built = build_program(job.master, notebook)
     except (ValueError, OSError) as error:
-        return _ungraded(job, "invalid-notebook", str(error))
+        return ungraded(job, "invalid-notebook", str(error))
     except Exception as error:  # a notebook malformed in a way nbformat let through
-        return _ungraded(
+        return ungraded(
             job, "invalid-notebook", f"the notebook cannot be read: {type(error).__name__}"
         )
     try:
         files = submission_files(job)
     except OSError as error:
-        return _ungraded(job, "invalid-notebook", f"the submission cannot be read: {error}")
+        return ungraded(job, "invalid-notebook", f"the submission cannot be read: {error}")
     folder = str(Path(job.master.path).parent)
     reports = run_worker(
         session, built.program, job.limits, "learner", job.deadlines, files, folder

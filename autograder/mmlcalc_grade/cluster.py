@@ -49,8 +49,8 @@ from .batch import (
     SubmissionResult,
     grade_submission,
     submission_files,
+    ungraded,
 )
-from .compare import TestResult
 from .deadlines import Deadlines
 from .protocol import Limits
 from .sandbox import SandboxUnavailable
@@ -173,21 +173,7 @@ def grade_here(job: SubmissionJob) -> SubmissionResult:
 
 def not_graded(job: SubmissionJob, status: str, why: str) -> SubmissionResult:
     """A result for a job whose task never came back with one (``crashed``)."""
-    tests = tuple(
-        TestResult(job.master.name, test.grade_id, 0.0, test.points, "not-run", why,
-                   test.task)
-        for test in job.master.tests
-    )  # fmt: skip
-    return SubmissionResult(
-        job.student_id,
-        job.assignment_id,
-        job.master.name,
-        status,
-        0.0,
-        job.master.max_score,
-        tests,
-        (*job.notes, why),
-    )
+    return ungraded(job, status, why)
 
 
 # --- the worker's side ------------------------------------------------------------------------

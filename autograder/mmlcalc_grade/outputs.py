@@ -339,47 +339,17 @@ def write_gradebook(
     gradebook.write(db_url, course_id, assignment, grades, duedate)
 
 
-def _define_cells(gradebook, assignment: Assignment) -> None:
-    """The assignment's notebooks and cells, where the gradebook lacks them."""
-    from nbgrader.api import MissingEntry
-
-    aid = assignment.assignment_id
-    for master in assignment.notebooks:
-        name = Path(master.name).stem
-        try:
-            gradebook.find_notebook(name, aid)
-        except MissingEntry:
-            gradebook.update_or_create_notebook(name, aid)
-        for cell in (*master.tests, *master.manual):
-            kind = "markdown" if getattr(cell, "kind", "") == "task" else "code"
-            try:
-                gradebook.find_grade_cell(cell.grade_id, name, aid)
-            except MissingEntry:
-                try:
-                    gradebook.find_task_cell(cell.grade_id, name, aid)
-                except MissingEntry:
-                    gradebook.update_or_create_grade_cell(
-                        cell.grade_id, name, aid, max_score=cell.points, cell_type=kind
-                    )
-        for cell in master.manual:
-            if cell.kind == "answer":
-                try:
-                    gradebook.find_solution_cell(cell.grade_id, name, aid)
-                except MissingEntry:
-                    gradebook.update_or_create_solution_cell(cell.grade_id, name, aid)
-
-
 def _write_gradebook(
     db_url: str, course_id: str, assignment: Assignment, grades, duedate=None
 ) -> None:
     from nbgrader.api import Comment, Grade, Gradebook, MissingEntry  # slow import: here
 
+    from . import gradebook as bulk
+
     aid = assignment.assignment_id
     manual = {(Path(m.name).stem, cell.grade_id) for m in assignment.notebooks for cell in m.manual}
     with Gradebook(db_url, course_id=course_id) as gradebook:
-        extra = {"duedate": duedate} if duedate is not None else {}
-        gradebook.update_or_create_assignment(aid, **extra)
-        _define_cells(gradebook, assignment)
+        bulk._define(gradebook, assignment, duedate)  # the cells, as the bulk writer makes them
         for grade in grades:
             if grade.status == "missing" and not grade.score:
                 continue
