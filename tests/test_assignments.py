@@ -311,6 +311,8 @@ def test_release_keeps_signatures_docstrings_and_visible_tests(pipelines, assign
                 assert out.source.startswith(before), f"{cell_id}: signature or docstring lost"
                 assert out.source.rstrip().endswith(after), f"{cell_id}: code after the answer lost"
                 assert "raise NotImplementedError()" in out.source, cell_id
+            elif is_solution_cell(cell):  # a written answer: the model answer never released
+                assert "YOUR ANSWER HERE" in out.source and out.source != cell.source, cell_id
             elif is_test_cell(cell):
                 visible = outside_regions(cell.source, BEGIN_HIDDEN, END_HIDDEN)
                 assert out.source.split() == visible.split(), f"{cell_id}: visible tests changed"
