@@ -340,26 +340,19 @@ def test_the_notebook_may_call_the_tests_functions_but_not_look_inside_them(pair
         p("asks")(hidden)
 
 
-def test_the_tests_side_never_imports_a_module_the_notebook_names():
+def test_the_tests_side_never_imports_a_module_the_notebook_names(monkeypatch):
     """Decoding runs no import-time code in the trusted process: only modules already
     imported there (of a trusted package) are rebuilt; any other name stays remote."""
     import sys
 
     tests_side = remote.TestSide(None, DEADLINES)
-    name = "mmlcalc.data"  # a trusted package's module with import side effects... if imported
-    was_imported = name in sys.modules
-    sys.modules.pop(name, None) if not was_imported else None
-    try:
-        value = remote.decode({"$": "module", "name": name}, tests_side)
-        assert isinstance(value, remote.RemoteObject) and name not in sys.modules
-        value = remote.decode({"$": "module", "name": "mmlcalc_grade.__main__"}, tests_side)
-        assert isinstance(value, remote.RemoteObject)  # not trusted, and never run
-        assert remote.decode({"$": "module", "name": "numpy"}, tests_side) is np
-    finally:
-        if was_imported:
-            import importlib
-
-            importlib.import_module(name)
+    name = "mmlcalc.data"  # a trusted package's module, not imported here (for this test)
+    monkeypatch.delitem(sys.modules, name, raising=False)
+    value = remote.decode({"$": "module", "name": name}, tests_side)
+    assert isinstance(value, remote.RemoteObject) and name not in sys.modules
+    value = remote.decode({"$": "module", "name": "mmlcalc_grade.__main__"}, tests_side)
+    assert isinstance(value, remote.RemoteObject)  # not trusted, and never run
+    assert remote.decode({"$": "module", "name": "numpy"}, tests_side) is np
 
 
 def test_a_module_with_import_side_effects_named_by_the_notebook_is_not_run(capsys, monkeypatch):
