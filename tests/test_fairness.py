@@ -193,6 +193,7 @@ def test_corpus_is_big_enough_and_well_formed(week):
         assert not foreign, f"{s.name} (a slip in {s.slip}) may not lose {sorted(foreign)}"
 
 
+@pytest.mark.sandbox  # the fixture grades with mmlcalc-grade too
 def test_stock_nbgrader_gives_the_expected_scores(graded):
     wrong = {}
     for submission in corpus(graded.assignment_id):
@@ -202,6 +203,7 @@ def test_stock_nbgrader_gives_the_expected_scores(graded):
     assert not wrong, wrong
 
 
+@pytest.mark.sandbox  # the fixture grades with mmlcalc-grade too
 def test_mmlcalc_grade_gives_the_expected_scores(graded):
     wrong = {}
     for submission in corpus(graded.assignment_id):
@@ -212,6 +214,7 @@ def test_mmlcalc_grade_gives_the_expected_scores(graded):
     assert not wrong, wrong
 
 
+@pytest.mark.sandbox  # the fixture grades with mmlcalc-grade too
 def test_the_two_graders_agree(graded):
     differ = {
         s.name: (graded.stock[s.name], graded.ours[s.name])
@@ -221,6 +224,7 @@ def test_the_two_graders_agree(graded):
     assert not differ, differ
 
 
+@pytest.mark.sandbox  # the fixture grades with mmlcalc-grade too
 def test_the_two_graders_say_the_same(graded):
     """A test cell that stock nbgrader failed with a check's sentence gets the same sentence
     from mmlcalc-grade (hidden ones included: neither shows the expected value)."""
