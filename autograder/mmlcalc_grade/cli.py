@@ -275,6 +275,11 @@ class Prepared:
     notes: list[str] = field(default_factory=list)
     metadata: dict = field(default_factory=dict)
     all_jobs: list[SubmissionJob] = field(default_factory=list)
+    jobs_of: dict[str, list[SubmissionJob]] = field(default_factory=dict)  # by student
+
+    def __post_init__(self):
+        for job in self.all_jobs:
+            self.jobs_of.setdefault(job.student_id, []).append(job)
 
     def keep(self, job: SubmissionJob, result: SubmissionResult) -> None:
         """Store a result as soon as it is graded: a stopped grader resumes from here."""
@@ -282,11 +287,8 @@ class Prepared:
 
     def lateness(self, student: str, results) -> Lateness:
         """When ``student`` submitted, how late, and the course policy's penalty."""
-        if not hasattr(self, "_folders"):
-            self._folders: dict[str, list] = {}
-            for job in self.all_jobs:
-                self._folders.setdefault(job.student_id, []).append(job.submission_dir)
-        stamps = [t for t in map(read_timestamp, self._folders.get(student, ())) if t is not None]
+        folders = [job.submission_dir for job in self.jobs_of.get(student, ())]
+        stamps = [t for t in map(read_timestamp, folders) if t is not None]
         if not stamps:
             return Lateness()
         stamp = max(stamps)
