@@ -159,12 +159,15 @@ def without_magics(source: str) -> str:
 
 
 def _task_title(heading: str) -> str:
-    """A heading as a task's name: without its "(3 points)".
+    """A heading as a task's name: without its "(3 points)", maths as plain text (pages show it).
 
     >>> _task_title("Task 1 — The secant slope (3 points)")
     'Task 1 — The secant slope'
+    >>> _task_title("Task 6 — Choosing a sensible step $h$ (1 point)")
+    'Task 6 — Choosing a sensible step h'
     """
-    return re.sub(r"\s*\(\s*[\d.]+\s+points?\s*\)\s*$", "", heading).strip()
+    title = re.sub(r"\s*\(\s*[\d.]+\s+points?\s*\)\s*$", "", heading).strip()
+    return title.replace("$", "")
 
 
 def parse_master(path: Path) -> MasterNotebook:
