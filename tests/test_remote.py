@@ -18,7 +18,7 @@ from collections import namedtuple
 import numpy as np
 import pytest
 
-from mmlcalc_grade import protocol, remote
+from mmlcalc_grade import protocol, remote, values
 from mmlcalc_grade.deadlines import Deadlines
 from mmlcalc_grade.tester import free_names
 
@@ -103,8 +103,8 @@ def crossed(value):
     """``value`` sent from the notebook's side and rebuilt on the tests' side."""
     sender = remote.Endpoint(None, "test process")
     receiver = remote.TestSide(None, DEADLINES)
-    wire = json.loads(json.dumps(remote.encode(value, sender), allow_nan=True))
-    return remote.decode(wire, receiver)
+    wire = json.loads(json.dumps(values.encode(value, sender), allow_nan=True))
+    return receiver.decode(wire)
 
 
 # --- values -------------------------------------------------------------------------------
@@ -170,17 +170,17 @@ def test_subclasses_cross_as_their_base_type_and_objects_as_handles():
 )
 def test_what_is_not_data_is_refused(wire, why):
     with pytest.raises(remote.PeerLost, match=why):
-        remote.decode(wire, remote.TestSide(None, DEADLINES))
+        remote.TestSide(None, DEADLINES).decode(wire)
 
 
 def test_a_value_too_large_to_send_stays_where_it_is(pair, monkeypatch):
-    monkeypatch.setattr(remote, "MAX_NUMBERS", 1000)
+    monkeypatch.setattr(values, "MAX_NUMBERS", 1000)
     p = pair(big=lambda: np.zeros(5000), many=lambda: [0.0] * 5000, length=len)
     big = p("big")()  # the notebook's big array: a handle (a test reading it does not fail)
     assert isinstance(big, remote.RemoteObject) and len(big) == 5000
     with pytest.raises(ValueError, match="too large to send"):
         p("many")()  # a list that large: an error of the call
-    with pytest.raises(remote.Unsendable):
+    with pytest.raises(values.Unsendable):
         p("length")(np.zeros(5000))  # the tests' own arguments are never cut short
 
 
@@ -348,11 +348,11 @@ def test_the_tests_side_never_imports_a_module_the_notebook_names(monkeypatch):
     tests_side = remote.TestSide(None, DEADLINES)
     name = "mmlcalc.data"  # a trusted package's module, not imported here (for this test)
     monkeypatch.delitem(sys.modules, name, raising=False)
-    value = remote.decode({"$": "module", "name": name}, tests_side)
+    value = tests_side.decode({"$": "module", "name": name})
     assert isinstance(value, remote.RemoteObject) and name not in sys.modules
-    value = remote.decode({"$": "module", "name": "mmlcalc_grade.__main__"}, tests_side)
+    value = tests_side.decode({"$": "module", "name": "mmlcalc_grade.__main__"})
     assert isinstance(value, remote.RemoteObject)  # not trusted, and never run
-    assert remote.decode({"$": "module", "name": "numpy"}, tests_side) is np
+    assert tests_side.decode({"$": "module", "name": "numpy"}) is np
 
 
 def test_a_module_with_import_side_effects_named_by_the_notebook_is_not_run(capsys, monkeypatch):
@@ -362,6 +362,6 @@ def test_a_module_with_import_side_effects_named_by_the_notebook_is_not_run(caps
 
     monkeypatch.setattr(remote, "TRUSTED_MODULES", (*remote.TRUSTED_MODULES, "this"))
     monkeypatch.delitem(sys.modules, "this", raising=False)
-    value = remote.decode({"$": "module", "name": "this"}, remote.TestSide(None, DEADLINES))
+    value = remote.TestSide(None, DEADLINES).decode({"$": "module", "name": "this"})
     assert isinstance(value, remote.RemoteObject)
     assert "this" not in sys.modules and capsys.readouterr().out == ""

@@ -9,12 +9,14 @@ sends a ``call`` request the other way. Both sides are an :class:`Endpoint`, and
 either may serve the other's requests while it waits for its own reply, so calls
 nest to any depth.
 
-What crosses is JSON (:func:`encode` / :func:`decode`): numbers, text, ``None``,
-booleans, NumPy arrays and scalars, lists, tuples and dicts of those, and modules
-by name. Anything else (functions, objects of the learner's classes) stays where
-it is and crosses as a numbered handle, which the other side wraps in a
+What crosses is JSON in the grader's one value encoding (:mod:`mmlcalc_grade.values`,
+which the check records use too): numbers, text, ``None``, booleans, NumPy arrays
+and scalars, lists, tuples and dicts of those, and modules by name. Anything else
+(functions, objects of the learner's classes) stays where it is and crosses as a
+numbered handle (:meth:`Endpoint.export`), which the other side wraps in a
 :class:`RemoteObject` (calling it, reading an attribute, indexing it, ``len`` and
-``iter`` are requests in turn). Arguments are copies: after a call, an argument
+``iter`` are requests in turn); data that is not a value ends the conversation
+(:class:`PeerLost`). Arguments are copies: after a call, an argument
 that the callee changed in place (an array, a list) is sent back and written into
 the caller's object, so ``W -= ...`` inside a learner's function is still seen.
 
@@ -28,23 +30,16 @@ from __future__ import annotations
 import builtins
 import contextlib
 import importlib
-import math
 import re
 import signal
 import sys
 import time
-import types
 
 import numpy as np
 
-from . import protocol
+from . import protocol, values
 from .deadlines import Deadlines
 
-#: Most numbers one message may carry (arrays, lists): past it, an error from the tests'
-#: side; from the notebook's side a big array crosses as a handle instead.
-MAX_NUMBERS = 4_000_000
-#: Nesting depth of lists, tuples and dicts sent as data; deeper ones cross as handles.
-MAX_DEPTH = 24
 #: Longest text of an error message sent across.
 MAX_MESSAGE = 500
 #: Modules that the test process rebuilds from their name (others stay remote).
@@ -52,8 +47,6 @@ TRUSTED_MODULES = (
     "numpy", "math", "cmath", "random", "statistics", "itertools", "functools",
     "collections", "operator", "warnings", "fractions", "decimal", "scipy", "mmlcalc",
 )  # fmt: skip
-#: Array element kinds sent as numbers or text; other arrays cross element by element.
-_PLAIN_KINDS = "biufcU"
 #: Exceptions rebuilt as themselves on the other side (so that ``except ValueError`` works).
 _SAFE_EXCEPTIONS = {
     name: value
@@ -87,10 +80,6 @@ class PeerLost(BaseException):
         self.timed_out = timed_out  # the other side did not answer within a call's limit
 
 
-class Unsendable(Exception):
-    """A value that cannot cross (too large)."""
-
-
 def _exception_class(name: str, base: type) -> type:
     clean = re.sub(r"\W", "_", name or "Error")[:100] or "Error"
     if clean[0].isdigit():
@@ -112,159 +101,7 @@ def alarm_held():
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGALRM})
 
 
-# --- values ----------------------------------------------------------------------------------
-
-
-class _Budget:
-    def __init__(self):
-        self.numbers = 0
-
-    def take(self, count: int) -> None:
-        self.numbers += count
-        if self.numbers > MAX_NUMBERS:
-            raise Unsendable(f"the value holds more than {MAX_NUMBERS:,} numbers")
-
-
-def _encode_array(array: np.ndarray, endpoint, budget: _Budget, depth: int) -> dict:
-    array = np.ndarray.view(array, np.ndarray)
-    if not endpoint.trusted_side and budget.numbers + array.size > MAX_NUMBERS:
-        return endpoint.export(array)  # a notebook's big array stays there, as a handle
-    budget.take(int(array.size))
-    shape = [int(n) for n in array.shape]
-    if array.dtype.kind in _PLAIN_KINDS and array.dtype.fields is None:
-        flat = np.ndarray.ravel(array)
-        if array.dtype.kind == "c":
-            data = [[float(v.real), float(v.imag)] for v in flat.tolist()]
-        else:
-            data = np.ndarray.tolist(flat)
-        return {"$": "nd", "dtype": array.dtype.str, "shape": shape, "data": data}
-    items = [encode(item, endpoint, budget, depth + 1) for item in array.ravel().tolist()]
-    return {"$": "nd", "dtype": "object", "shape": shape, "items": items}
-
-
-def encode(value, endpoint, budget: _Budget | None = None, depth: int = 0):
-    """``value`` as JSON-able data; objects that are not data become handles of ``endpoint``."""
-    budget = budget or _Budget()
-    kind = type(value)
-    if value is None or kind is bool or kind is str:
-        return value
-    if kind is int:
-        return value if value.bit_length() <= 64 else {"$": "int", "v": str(value)}
-    if kind is float:
-        return value if math.isfinite(value) else {"$": "float", "v": repr(value)}
-    if kind is complex:
-        return {"$": "complex", "v": [value.real, value.imag]}
-    for base in (bool, int, float, complex, str):  # a subclass crosses as its base type
-        if isinstance(value, base) and not isinstance(value, np.generic):
-            converted = {bool: bool, int: int.__index__, float: float.__float__}.get(base)
-            if converted is not None:
-                return encode(converted(value), endpoint, budget, depth)
-            if base is str:
-                return str.__str__(value)
-            return encode(complex(complex.__complex__(value)), endpoint, budget, depth)
-    if isinstance(value, RemoteObject) and value._endpoint is endpoint:
-        return {"$": "yours", "id": value._id}
-    if isinstance(value, np.ndarray):
-        return _encode_array(value, endpoint, budget, depth)
-    if isinstance(value, np.generic) and value.dtype.kind in _PLAIN_KINDS:
-        return {"$": "np", "v": _encode_array(np.asarray(value), endpoint, budget, depth)}
-    if depth < MAX_DEPTH:
-        if isinstance(value, (list, tuple)):  # a named tuple too, as a plain tuple
-            items = list(list.__iter__(value) if isinstance(value, list) else tuple.__iter__(value))
-            budget.take(len(items))
-            items = [encode(item, endpoint, budget, depth + 1) for item in items]
-            return items if isinstance(value, list) else {"$": "tuple", "items": items}
-        if isinstance(value, dict):
-            pairs = list(dict.items(value))
-            budget.take(len(pairs))
-            pairs = [
-                [encode(k, endpoint, budget, depth + 1), encode(v, endpoint, budget, depth + 1)]
-                for k, v in pairs
-            ]
-            return {"$": "dict", "items": pairs}
-        if kind is range:
-            return {"$": "range", "v": [value.start, value.stop, value.step]}
-    if isinstance(value, types.ModuleType) and isinstance(getattr(value, "__name__", None), str):
-        return {"$": "module", "name": value.__name__}
-    return endpoint.export(value)
-
-
-def decode(data, endpoint, depth: int = 0):
-    """Rebuild a value sent by the other side (plain data only; handles become proxies)."""
-    if data is None or type(data) in (bool, int, float, str):
-        return data
-    if depth > MAX_DEPTH + 2:
-        raise PeerLost("a value nested too deeply")
-    if type(data) is list:
-        return [decode(item, endpoint, depth + 1) for item in data]
-    if type(data) is not dict:
-        raise PeerLost("a value that is not data")
-    tag = data.get("$")
-    if tag == "nd":
-        return _decode_array(data, endpoint, depth)
-    if tag == "np":
-        return _decode_array(data.get("v"), endpoint, depth)[()]
-    if tag == "tuple":
-        return tuple(decode(item, endpoint, depth + 1) for item in _list(data.get("items")))
-    if tag == "dict":
-        out = {}
-        for pair in _list(data.get("items")):
-            if len(_list(pair)) != 2:
-                raise PeerLost("a dict entry that is not a pair")
-            key = decode(pair[0], endpoint, depth + 1)
-            try:
-                out[key] = decode(pair[1], endpoint, depth + 1)
-            except TypeError:  # an unhashable key
-                raise PeerLost("a dict with an unhashable key") from None
-        return out
-    if tag == "int":
-        return int(str(data.get("v"))[:5000])
-    if tag == "float":
-        return float(str(data.get("v"))[:10])
-    if tag == "complex":
-        re_, im = _list(data.get("v"))[:2]
-        return complex(float(re_), float(im))
-    if tag == "range":
-        return range(*[int(n) for n in _list(data.get("v"))[:3]])
-    if tag == "module":
-        return endpoint.module(str(data.get("name", "")))
-    if tag == "obj":
-        return remote_object(endpoint, data)
-    if tag == "yours":
-        return endpoint.own(data.get("id"))
-    raise PeerLost(f"a value of unknown kind {str(tag)[:40]!r}")
-
-
-def _list(value) -> list:
-    if type(value) is not list:
-        raise PeerLost("a value that is not data")
-    return value
-
-
-def _decode_array(data, endpoint, depth: int) -> np.ndarray:
-    if type(data) is not dict:
-        raise PeerLost("an array that is not data")
-    try:
-        shape = tuple(int(n) for n in _list(data.get("shape")))
-        if len(shape) > 32 or any(n < 0 for n in shape):
-            raise ValueError
-        dtype = str(data.get("dtype"))
-        if dtype == "object":
-            items = [decode(item, endpoint, depth + 1) for item in _list(data.get("items"))]
-            array = np.empty(len(items), dtype=object)
-            array[:] = items if items else array
-            return array.reshape(shape)
-        dtype = np.dtype(dtype)
-        if dtype.kind not in _PLAIN_KINDS or dtype.fields is not None:
-            raise ValueError
-        flat = _list(data.get("data"))
-        if dtype.kind == "c":
-            flat = [complex(float(a), float(b)) for a, b in flat]
-        return np.array(flat, dtype=dtype).reshape(shape)
-    except PeerLost:
-        raise
-    except Exception:  # a shape that does not fit the data, an unknown dtype...
-        raise PeerLost("an array that does not fit its own description") from None
+# --- arguments changed in place -----------------------------------------------------------------
 
 
 def write_back(original, changed) -> None:
@@ -296,7 +133,7 @@ def write_back(original, changed) -> None:
 # --- the other side's objects -------------------------------------------------------------------
 
 
-class RemoteObject:
+class RemoteObject(values.Proxy):
     """An object that lives on the other side, e.g. an object of the learner's class.
 
     Reading an attribute, indexing it, ``len`` and ``iter`` are requests (calling
@@ -382,8 +219,18 @@ class Endpoint:
         self.watch: tuple[str, ...] | None = None  # modules watched by expect_own_work
         self.called: str | None = None  # the first call into them found
 
-    # objects
+    # values (see :mod:`.values`: this side is their exporter and importer)
+    def decode(self, data):
+        """Rebuild a value the other side sent (:class:`PeerLost` if it is not data)."""
+        try:
+            return values.decode(data, self)
+        except values.NotData as error:
+            raise PeerLost(str(error)) from None
+
     def export(self, value) -> dict:
+        """A handle for an object that is not data (the other side gets a proxy)."""
+        if isinstance(value, RemoteObject) and value._endpoint is self:
+            return {"$": "yours", "id": value._id}  # one of the other side's own objects
         key = id(value)
         if key not in self.exported_ids:
             self.exported_ids[key] = len(self.exports)
@@ -396,6 +243,16 @@ class Endpoint:
             "name": name if isinstance(name, str) else None,
             "type": type(value).__name__,
         }
+
+    def too_large(self, value, why: str):
+        """A value past the encoding's bounds: an error, or from the notebook's side a big
+        array that stays there, as a handle."""
+        if not self.trusted_side and isinstance(value, np.ndarray):
+            return self.export(value)
+        raise values.Unsendable(why)
+
+    def proxy(self, data: dict) -> RemoteObject:
+        return remote_object(self, data)
 
     def own(self, handle):
         if type(handle) is not int or not 0 <= handle < len(self.exports):
@@ -422,8 +279,8 @@ class Endpoint:
             op=op,
             id=number,
             target=target._id,
-            args=[encode(a, self) for a in args],
-            kwargs={str(k): encode(v, self) for k, v in kwargs.items()},
+            args=[values.encode(a, self) for a in args],
+            kwargs={str(k): values.encode(v, self) for k, v in kwargs.items()},
             timeout=timeout,
             watch=list(self.watch) if self.watch else None,
         )
@@ -468,12 +325,12 @@ class Endpoint:
         if isinstance(reply.changed, dict):
             for index, data in reply.changed.items():
                 with contextlib.suppress(ValueError, IndexError):
-                    write_back(args[int(index)], decode(data, self))
+                    write_back(args[int(index)], self.decode(data))
         if reply.error is not protocol.ABSENT:
             raise self.rebuild(reply.error)
         if reply.value is protocol.ABSENT:
             raise PeerLost("a reply without a value")
-        return decode(reply.value, self)
+        return self.decode(reply.value)
 
     def rebuild(self, error: dict) -> BaseException:
         """The exception that ``error`` (sent by the other side) describes."""
@@ -524,8 +381,8 @@ class Endpoint:
         try:
             self.check_request(message)
             target = self.own(message.target)
-            args = [decode(a, self) for a in message.args]
-            kwargs = {str(k): decode(v, self) for k, v in message.kwargs.items()}
+            args = [self.decode(a) for a in message.args]
+            kwargs = {str(k): self.decode(v) for k, v in message.kwargs.items()}
             op = message.op
             if op == "call":
                 value, watched = self.call(message, target, args, kwargs)
@@ -533,7 +390,7 @@ class Endpoint:
                     called = watched
                 for index, arg in enumerate(args):
                     if isinstance(arg, (np.ndarray, list, dict)):
-                        now = encode(arg, self)
+                        now = values.encode(arg, self)
                         if now != message.args[index]:
                             changed[str(index)] = now
             elif op == "getattr":
@@ -547,12 +404,12 @@ class Endpoint:
             else:
                 raise PeerLost(f"an unknown request {op!r}")
             reply = protocol.Reply(
-                message.id, value=encode(value, self), changed=changed or protocol.ABSENT,
+                message.id, value=values.encode(value, self), changed=changed or protocol.ABSENT,
                 called=called,
             )  # fmt: skip
         except PeerLost:
             raise
-        except Unsendable as error:
+        except values.Unsendable as error:
             reply = protocol.Reply(
                 message.id, error={"type": "ValueError", "message": f"{error}: too large to send"}
             )
