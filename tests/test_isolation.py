@@ -66,8 +66,8 @@ from hostile_submissions import (
     week1_master,
 )
 
-from mmlcalc_grade import compare
 from mmlcalc_grade.assignment import load_assignment
+from mmlcalc_grade.values import rebuild
 
 pytestmark = pytest.mark.sandbox  # skipped without bubblewrap, except in CI: conftest.py
 
@@ -401,7 +401,7 @@ def hidden_secrets(batch: Batch) -> tuple[set[str], set[str]]:
         for chunk, message in zip(master.chunks(), reference, strict=False):
             for record in message.get("records", []):
                 if record.get("kind") == "close":
-                    for value in np.ravel(compare.from_plain(record["expected"])):
+                    for value in np.ravel(rebuild(record["expected"])):
                         text = f"{value:.6g}"
                         values[chunk.hidden] |= {text} if len(text) >= 6 else set()
     # a hidden value that a visible check expects too (the same best step) is no secret

@@ -1,10 +1,13 @@
 """The grader-side comparison: learner records against reference records.
 
 Runs in the grader's process, which never runs learner code: the learner's values
-arrive as plain data (see :func:`mmlcalc_grade.tester.to_plain`), are rebuilt as
-numbers, arrays, text or an opaque stand-in, and are compared with the REAL
-helpers of :mod:`mmlcalc.checks`, using the expected value, tolerances and known
-mistakes recorded when the reference solution ran.
+arrive as data in the one value encoding (:func:`mmlcalc_grade.values.record`, written
+by the test process's recorders), are rebuilt faithfully (:func:`mmlcalc_grade.values.rebuild`:
+an int as an int, a list of text as a list of text, a dict as a dict, an array with its
+dtype), any object as an opaque stand-in that equals nothing else, and are compared with
+the REAL helpers of :mod:`mmlcalc.checks`, using the expected value, tolerances and
+known mistakes recorded when the reference solution ran, as stock nbgrader calls them
+on the real values.
 
 A test cell passes when, in each of its chunks (visible, then hidden), the learner
 made the same checks as the reference, in the same order, every one of them
@@ -18,14 +21,13 @@ not a failed check, still scores 0.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-
-import numpy as np
 
 from mmlcalc import checks
 
+from . import values
 from .assignment import MasterNotebook
+from .remote import first_line
 
 
 @dataclass(frozen=True)
@@ -41,91 +43,42 @@ class TestResult:
     task: str = ""  # the task the test belongs to, as the master's heading names it
 
 
-def _opaque(type_name: str):
-    """A stand-in object whose type has the learner value's type name (for messages)."""
-    name = re.sub(r"\W", "_", type_name or "object") or "object"
-    if name[0].isdigit():
-        name = "_" + name
-    return type(name, (), {"__repr__": lambda self: f"<{name}>"})()
-
-
-def from_plain(record: dict | None):
-    """Rebuild a value from its plain-data record (never runs learner code)."""
-    if not isinstance(record, dict):
-        return _opaque("object")
-    tag = record.get("t")
-    if tag == "none":
-        return None
-    if tag == "bool":
-        return bool(record.get("v"))
-    if tag == "str":
-        return str(record.get("v", ""))
-    if tag == "int":
-        value = record.get("v")
-        return int(value) if isinstance(value, int) and not isinstance(value, bool) else 0
-    if tag == "float":
-        value = record.get("v")
-        return float(value) if isinstance(value, (int, float)) else float("nan")
-    if tag == "callable":
-        return _opaque_callable(str(record.get("name", "function")))
-    if tag in ("array", "list", "tuple", "other"):
-        if record.get("bad") or "data" not in record:
-            if tag == "list":
-                return [_opaque("object")] * int(record.get("len") or 0)
-            if tag == "tuple":
-                return (_opaque("object"),) * int(record.get("len") or 0)
-            if tag == "array" and record.get("shape") is not None:
-                return np.full(tuple(record["shape"]), None, dtype=object)
-            return _opaque(str(record.get("type", "object")))
-        try:
-            array = np.asarray(record["data"], dtype=float).reshape(
-                tuple(int(n) for n in record["shape"])
-            )
-        except (TypeError, ValueError):
-            return _opaque(str(record.get("type", tag)))
-        if tag == "list":
-            return array.tolist() if array.ndim else [array.item()]
-        if tag == "tuple":
-            return tuple(array.tolist()) if array.ndim else (array.item(),)
-        return array
-    return _opaque("object")
-
-
-def _opaque_callable(name: str):
-    def stand_in(*args, **kwargs):
-        return None
-
-    stand_in.__name__ = name
-    return stand_in
-
-
 def compare_record(ref: dict, got: dict) -> str | None:
     """``None`` if the learner's check ``got`` passes against the reference check ``ref``,
-    else the CheckFailed message of the real helper."""
+    else the CheckFailed message of the real helper.
+
+    Another error of the helper (``expect_equal`` of an array against a list: NumPy
+    cannot say whether they are equal) fails the check with its type and first line, as
+    the test cell errs under stock nbgrader; a malformed record never raises here.
+    """
     kind = ref.get("kind")
+    name = str(ref.get("name", "your answer"))
     try:
         if kind == "close":
+            expected = ref.get("expected")
+            if isinstance(expected, dict) and expected.get("$") == "obj":  # described only
+                return f"{name}: the expected value could not be recorded (too large to compare)"
             checks.expect_close(
-                from_plain(got.get("got")),
-                from_plain(ref.get("expected")),
-                ref.get("name", "your answer"),
+                values.rebuild(got.get("got")),
+                values.rebuild(expected),
+                name,
                 rtol=float(ref.get("rtol", 1e-7)),
                 atol=float(ref.get("atol", 1e-10)),
-                mistakes={str(k): from_plain(v) for k, v in ref.get("mistakes", [])},
+                mistakes={str(k): values.rebuild(v) for k, v in ref.get("mistakes", [])},
                 hint=ref.get("hint"),
             )
         elif kind == "equal":
             checks.expect_equal(
-                from_plain(got.get("got")),
-                from_plain(ref.get("expected")),
-                ref.get("name", "your answer"),
+                values.rebuild(got.get("got")),
+                values.rebuild(ref.get("expected")),
+                name,
                 hint=ref.get("hint"),
             )
         elif kind == "number":
-            checks.expect_number(from_plain(got.get("got")), ref.get("name", "your answer"))
+            checks.expect_number(values.rebuild(got.get("got")), name)
         elif kind == "array":
             checks.expect_array(
-                from_plain(got.get("got")), tuple(ref.get("shape", ())), ref.get("name", "")
+                values.rebuild(got.get("got")), tuple(ref.get("shape", ())), ref.get("name", "")
             )
         elif kind == "own_work":
             called = got.get("called")
@@ -138,6 +91,8 @@ def compare_record(ref: dict, got: dict) -> str | None:
             return "unknown check"
     except checks.CheckFailed as failure:
         return failure.message
+    except Exception as error:  # the helper itself raised: the test cell would stop there
+        return f"{name}: the check stopped ({type(error).__name__}: {first_line(error)})"
     return None
 
 

@@ -44,85 +44,18 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 import mmlcalc.checks as checks
 
-from . import frames, protocol, remote, runner
+from . import frames, protocol, remote, runner, values
 from .deadlines import Deadlines
 from .processes import WorkerServer, ending_of
 from .protocol import Ending
 from .sandbox import SandboxUnavailable, ServerCommand
 
-#: The largest array (number of values) recorded; bigger ones are described only.
-MAX_VALUES = 1_000_000
-#: Longest text kept from a string answer or a message.
+#: Longest text kept from a check's name or message (values are recorded whole: ``values``).
 MAX_TEXT = 2_000
 #: Support files (besides notebooks) copied from the master's folder for the tests: most bytes.
 MAX_SUPPORT_BYTES = 100 * 2**20
-
-# --- the records: the test's values as plain data ------------------------------------
-
-
-def to_plain(value) -> dict:
-    """A JSON-able description of ``value``: numbers, arrays as flat lists, text, None, bools.
-
-    Uses ``type(value)`` (which a learner's object cannot fake) and converts
-    subclasses of the built-in types to the built-in type itself.
-    """
-    kind = type(value)
-    try:
-        if isinstance(value, remote.RemoteObject):  # the notebook's object: its type name only
-            if isinstance(value, remote.RemoteFunction):
-                return {"t": "callable", "name": value.__name__}
-            return {"t": "other", "type": value._type, "bad": True}
-        if value is None:
-            return {"t": "none"}
-        if issubclass(kind, (bool, np.bool_)):
-            return {"t": "bool", "v": bool(value is True or value is np.True_)}
-        if issubclass(kind, str):
-            text = str.__str__(value)
-            return {"t": "str", "v": text[:MAX_TEXT], "len": len(text)}
-        if issubclass(kind, int):
-            number = int.__index__(value)
-            if number.bit_length() > 4000:
-                return {"t": "other", "type": "int", "numeric": None}
-            return {"t": "int", "v": number}
-        if issubclass(kind, float):
-            return {"t": "float", "v": float.__float__(value)}
-        if issubclass(kind, (np.integer, np.floating)):
-            return {"t": "float", "v": float(np.asarray(value, dtype=float))}
-        if issubclass(kind, np.ndarray):
-            return _array_record("array", value)
-        if issubclass(kind, (list, tuple)):
-            name = "list" if issubclass(kind, list) else "tuple"
-            record = _array_record(name, value)
-            record["len"] = (list.__len__ if name == "list" else tuple.__len__)(value)
-            return record
-        if callable(value):
-            return {"t": "callable", "name": str(getattr(kind, "__name__", "function"))[:100]}
-        record = _array_record("other", value)
-        record["type"] = str(kind.__name__)[:100]
-        return record
-    except (remote.CallTimeout, remote.PeerLost):  # the job's end, not a bad value
-        raise
-    except BaseException:
-        return {"t": "other", "type": str(getattr(kind, "__name__", "object"))[:100], "bad": True}
-
-
-def _array_record(tag: str, value) -> dict:
-    try:
-        array = np.asarray(value, dtype=float)
-    except (remote.CallTimeout, remote.PeerLost):  # the job's end, not a bad value
-        raise
-    except BaseException:
-        shape = list(np.shape(value)) if tag == "array" else None
-        return {"t": tag, "bad": True, "shape": shape}
-    array = np.ndarray.view(array, np.ndarray)
-    if array.size > MAX_VALUES:
-        return {"t": tag, "bad": True, "shape": list(array.shape), "huge": True}
-    return {"t": tag, "shape": list(array.shape), "data": np.ndarray.tolist(array.ravel())}
-
 
 #: The real ``checks.using_reference`` (the module's name is bound to the recorder's).
 USING_REFERENCE = checks.using_reference
@@ -131,7 +64,12 @@ USING_REFERENCE = checks.using_reference
 
 
 class Recorder:
-    """Replacements for the ``expect*`` helpers that append plain-data records.
+    """Replacements for the ``expect*`` helpers that append records (JSON data).
+
+    A recorded value (``got``, ``expected``, each known mistake) is written with
+    :func:`mmlcalc_grade.values.record`: the one value encoding, faithful (an int stays an
+    int, a list of text a list of text, a dict a dict), with objects described by their
+    type's name and nothing kept alive; the grader rebuilds it with ``values.rebuild``.
 
     In learner mode only the learner's values are kept; ``expect_close`` never
     raises (the grader compares). In reference mode the arguments (expected value,
@@ -197,9 +135,11 @@ class Recorder:
         real = functools.partial(self._real, "expect_equal", got, expected, name, hint=hint)
         if self.depth:
             return real()
-        record = {"kind": "equal", "name": str(name)[:MAX_TEXT], "got": to_plain(got)}
+        record = {"kind": "equal", "name": str(name)[:MAX_TEXT], "got": values.record(got)}
         if self.reference:
-            record.update(expected=to_plain(expected), hint=None if hint is None else str(hint))
+            record.update(
+                expected=values.record(expected), hint=None if hint is None else str(hint)
+            )
         self.records.append(record)
         if self.reference:  # the reference must pass its own tests
             real()
@@ -221,13 +161,13 @@ class Recorder:
         )
         if self.depth:
             return real()
-        record = {"kind": "close", "name": str(name)[:MAX_TEXT], "got": to_plain(got)}
+        record = {"kind": "close", "name": str(name)[:MAX_TEXT], "got": values.record(got)}
         if self.reference:
             record.update(
-                expected=to_plain(expected),
+                expected=values.record(expected),
                 rtol=float(rtol),
                 atol=float(atol),
-                mistakes=[[str(k), to_plain(v)] for k, v in (mistakes or {}).items()],
+                mistakes=[[str(k), values.record(v)] for k, v in (mistakes or {}).items()],
                 hint=None if hint is None else str(hint),
             )
         self.records.append(record)
@@ -238,13 +178,15 @@ class Recorder:
     def expect_number(self, got, name="your answer"):
         if self.depth:
             return self._real("expect_number", got, name)
-        self.records.append({"kind": "number", "name": str(name)[:MAX_TEXT], "got": to_plain(got)})
+        self.records.append(
+            {"kind": "number", "name": str(name)[:MAX_TEXT], "got": values.record(got)}
+        )
         return self._real("expect_number", got, name)
 
     def expect_array(self, got, shape, name="your answer"):
         if self.depth:
             return self._real("expect_array", got, shape, name)
-        record = {"kind": "array", "name": str(name)[:MAX_TEXT], "got": to_plain(got)}
+        record = {"kind": "array", "name": str(name)[:MAX_TEXT], "got": values.record(got)}
         if self.reference:
             record["shape"] = [int(n) for n in shape]
         self.records.append(record)
