@@ -92,7 +92,7 @@ def compare_record(ref: dict, got: dict) -> str | None:
     except checks.CheckFailed as failure:
         return failure.message
     except Exception as error:  # the helper itself raised: the test cell would stop there
-        return f"{name}: the check stopped ({type(error).__name__}: {first_line(error)})"
+        return f"{name}: the check stopped ({type(error).__name__}: {first_line(error, 300)})"
     return None
 
 
