@@ -11,7 +11,8 @@ process. Neither the test process nor the grader ever runs learner code. See
 Modules: :mod:`~mmlcalc_grade.assignment` (reading a master),
 :mod:`~mmlcalc_grade.runner` (the notebook's process),
 :mod:`~mmlcalc_grade.tester` (the test process and the recorders),
-:mod:`~mmlcalc_grade.remote` (calls between the two, plain data only),
+:mod:`~mmlcalc_grade.remote` (calls between the two),
+:mod:`~mmlcalc_grade.values` (the one value encoding: calls and check records),
 :mod:`~mmlcalc_grade.zygote` (the worker server that forks notebooks' processes),
 :mod:`~mmlcalc_grade.sandbox` (bubblewrap), :mod:`~mmlcalc_grade.pools`
 (sandbox or not; the processes kept for the next job),
