@@ -107,6 +107,14 @@ def opaque(value) -> bool:
     )
 
 
+def test_numbers_json_cannot_hold_as_they_are_are_described():
+    """A ``longdouble`` has more precision than a JSON number: a stand-in, never a crash."""
+    wire = json.dumps(values.record([np.longdouble(1.5), np.array([1.5], dtype=np.longdouble)]))
+    scalar, array = values.rebuild(json.loads(wire))
+    assert opaque(scalar) and type(scalar).__name__ == "longdouble"
+    assert array.dtype == object and array.shape == (1,) and opaque(array[0])
+
+
 def test_objects_are_recorded_as_stand_ins_that_equal_nothing_else():
     rebuilt = recorded(AlwaysEqual())
     assert opaque(rebuilt) and type(rebuilt).__name__ == "AlwaysEqual"
@@ -268,6 +276,9 @@ def deeply_nested(levels: int):
         {"$": "nd", "dtype": "<U100000000", "shape": [10], "data": [""] * 10},
         {"$": "nd", "dtype": "float64", "shape": [2], "data": ["1", {"$": "obj"}]},
         {"$": "np", "v": {"$": "obj", "type": "x"}},
+        {"$": "np", "dtype": "V8", "v": 1},
+        {"$": "np", "dtype": "<f8", "v": [1.0]},
+        {"$": "np", "dtype": "<u1", "v": 300},
         {"$": "obj", "type": "ndarray", "shape": [10**12, 10**12], "dtype": "<f8"},
         {"$": "obj", "type": "ndarray", "shape": "(3,)", "dtype": "<f8"},
         {"$": "dict", "items": [[[1], 2]]},

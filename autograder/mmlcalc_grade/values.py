@@ -30,7 +30,7 @@ a list                                                 a list
 ``{"$": "range", "v": [start, stop, step]}``           a range
 ``{"$": "nd", "dtype", "shape", "data" or "items"}``   a NumPy array (numbers and text as a
                                                        flat list; other elements as values)
-``{"$": "np", "v": <a 0-d nd>}``                       a NumPy scalar
+``{"$": "np", "dtype": "<f8", "v": 0.5}``              a NumPy scalar (complex: ``[re, im]``)
 ``{"$": "module", "name": "numpy"}``                   a module, by name
 ``{"$": "obj", "type", "callable", "name"}``           an object not sent: with ``"id"`` a
                                                        handle, without one a description
@@ -73,6 +73,14 @@ MAX_INT_BITS = 13_000
 MAX_ARRAY_BYTES = 2**28
 #: Array element kinds sent as numbers or text; other arrays cross element by element.
 _PLAIN_KINDS = "biufcU"
+
+
+@functools.lru_cache(maxsize=256)
+def _is_plain(dtype: np.dtype) -> bool:
+    """Elements JSON holds as they are: numbers (not ``longdouble``) and text, no fields."""
+    if dtype.kind not in _PLAIN_KINDS or dtype.fields is not None:
+        return False
+    return dtype.itemsize <= {"f": 8, "c": 16}.get(dtype.kind, dtype.itemsize)
 
 
 class Unsendable(Exception):
@@ -149,7 +157,7 @@ def _encode_array(array: np.ndarray, exporter, budget: _Budget, depth: int):
     if not budget.afford(cost):
         return exporter.too_large(array, budget.why())
     shape = [int(n) for n in array.shape]
-    if array.dtype.kind in _PLAIN_KINDS and array.dtype.fields is None:
+    if _is_plain(array.dtype):
         flat = np.ndarray.ravel(array)
         if array.dtype.kind == "c":
             data = [[float(v.real), float(v.imag)] for v in flat.tolist()]
@@ -178,6 +186,13 @@ def encode(value, exporter: Exporter, budget: _Budget | None = None, depth: int 
         return value if math.isfinite(value) else {"$": "float", "v": repr(value)}
     if kind is complex:
         return {"$": "complex", "v": [value.real, value.imag]}
+    if isinstance(value, np.generic) and _is_plain(value.dtype):
+        cost = len(value) if budget.text and value.dtype.kind == "U" else 1
+        if not budget.afford(cost):
+            return exporter.too_large(value, budget.why())
+        item = value.item()
+        item = [item.real, item.imag] if value.dtype.kind == "c" else item
+        return {"$": "np", "dtype": value.dtype.str, "v": item}
     for base in (bool, int, float, complex, str):  # a subclass crosses as its base type
         if isinstance(value, base) and not isinstance(value, np.generic):
             converted = {
@@ -188,9 +203,6 @@ def encode(value, exporter: Exporter, budget: _Budget | None = None, depth: int 
             return encode(complex(complex.__complex__(value)), exporter, budget, depth)
     if isinstance(value, np.ndarray):
         return _encode_array(value, exporter, budget, depth)
-    if isinstance(value, np.generic) and value.dtype.kind in _PLAIN_KINDS:
-        array = _encode_array(np.asarray(value), exporter, budget, depth)
-        return {"$": "np", "v": array} if array.get("$") == "nd" else array
     if depth < MAX_DEPTH:
         if isinstance(value, (list, tuple)):  # a named tuple too, as a plain tuple
             items = list(list.__iter__(value) if isinstance(value, list) else tuple.__iter__(value))
@@ -244,7 +256,7 @@ def _decode(data, importer, depth: int):
     if tag == "nd":
         return _decode_array(data, importer, depth)
     if tag == "np":
-        return _decode_array(data.get("v"), importer, depth)[()]
+        return _decode_scalar(data)
     if tag == "tuple":
         return tuple(_decode(item, importer, depth + 1) for item in _list(data.get("items")))
     if tag == "dict":
@@ -286,6 +298,27 @@ def _list(value) -> list:
     return value
 
 
+@functools.lru_cache(maxsize=256)
+def _scalar_type(name: str) -> np.dtype | None:
+    dtype = np.dtype(name)
+    return dtype if _is_plain(dtype) else None
+
+
+def _decode_scalar(data: dict) -> np.generic:
+    dtype = _scalar_type(str(data.get("dtype"))[:20])
+    item = data.get("v")
+    if dtype is None:
+        raise NotData("a number of an unknown kind")
+    if dtype.kind == "c":
+        re_, im = _list(item)
+        item = complex(float(re_), float(im))
+    elif type(item) not in (bool, int, float, str):
+        raise NotData("a number that is not one")
+    if dtype.kind == "U":
+        return np.str_(item)  # its length, not the dtype's, sets the size
+    return dtype.type(item)
+
+
 def _decode_array(data, importer, depth: int) -> np.ndarray:
     if type(data) is not dict:
         raise NotData("an array that is not data")
@@ -300,7 +333,7 @@ def _decode_array(data, importer, depth: int) -> np.ndarray:
             array[:] = items if items else array
             return array.reshape(shape)
         dtype = np.dtype(dtype)
-        if dtype.kind not in _PLAIN_KINDS or dtype.fields is not None:
+        if not _is_plain(dtype):
             raise ValueError
         flat = _list(data.get("data"))
         if dtype.itemsize * len(flat) > MAX_ARRAY_BYTES:
