@@ -65,7 +65,7 @@ import numpy as np
 MAX_NUMBERS = 4_000_000
 #: Most numbers and characters of text one recorded value keeps; past it, it is described.
 MAX_RECORDED = 1_000_000
-#: Nesting depth of lists, tuples and dicts sent as data; deeper ones are not data.
+#: Nesting depth of lists, tuples and dicts sent as data; deeper ones are the exporter's.
 MAX_DEPTH = 24
 #: Largest int sent (bits): about 3,900 digits, under Python's limit for converting text.
 MAX_INT_BITS = 13_000
