@@ -251,6 +251,14 @@ def test_a_helper_that_raises_fails_the_check_instead_of_escaping_compare():
         checks.expect_equal(np.array([1, 2]), [[1, 2], [1, 2]])
     message = verdict_of_the_grader(checks.expect_equal, np.array([1, 2]), [[1, 2], [1, 2]])
     assert message.startswith("your answer: the check stopped (ValueError: ")
+    reference = tester.Recorder(reference=True)
+    reference.expect_equal([[1, 2], [1, 2]], [[1, 2], [1, 2]], "f(hidden input)")
+    learner = {"records": [{"kind": "equal", "got": values.record(np.array([1, 2]))}]}
+    status, message = compare.grade_chunk("cell", True, {"records": reference.records}, learner)
+    assert (status, message) == (
+        "failed",
+        "A hidden test failed: f(hidden input): the check stopped (ValueError)",
+    )
 
 
 # --- hostile records: an opaque object, never an exception, never an import -------------

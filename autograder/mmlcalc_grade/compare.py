@@ -43,13 +43,14 @@ class TestResult:
     task: str = ""  # the task the test belongs to, as the master's heading names it
 
 
-def compare_record(ref: dict, got: dict) -> str | None:
+def compare_record(ref: dict, got: dict, hidden: bool = False) -> str | None:
     """``None`` if the learner's check ``got`` passes against the reference check ``ref``,
     else the CheckFailed message of the real helper.
 
     Another error of the helper (``expect_equal`` of an array against a list: NumPy
-    cannot say whether they are equal) fails the check with its type and first line, as
-    the test cell errs under stock nbgrader; a malformed record never raises here.
+    cannot say whether they are equal) fails the check with its type and first line (only
+    its type in a ``hidden`` test), as the test cell errs under stock nbgrader; a
+    malformed record never raises here.
     """
     kind = ref.get("kind")
     name = str(ref.get("name", "your answer"))
@@ -92,7 +93,10 @@ def compare_record(ref: dict, got: dict) -> str | None:
     except checks.CheckFailed as failure:
         return failure.message
     except Exception as error:  # the helper itself raised: the test cell would stop there
-        return f"{name}: the check stopped ({type(error).__name__}: {first_line(error, 300)})"
+        what = (
+            type(error).__name__ if hidden else f"{type(error).__name__}: {first_line(error, 300)}"
+        )
+        return f"{name}: the check stopped ({what})"
     return None
 
 
@@ -134,7 +138,7 @@ def grade_chunk(grade_id: str, hidden: bool, ref: dict, got: dict | None) -> tup
             )
         if hidden:
             with checks.hidden_tests():  # without the expected value, as stock says it
-                message = compare_record(r, g)
+                message = compare_record(r, g, hidden=True)
         else:
             message = compare_record(r, g)
         if message is not None:
@@ -196,7 +200,7 @@ def _first_failure(grade_id: str, hidden: bool, ref_records: list, got_records: 
             )
         if hidden:
             with checks.hidden_tests():  # without the expected value, as stock says it
-                message = compare_record(r, g)
+                message = compare_record(r, g, hidden=True)
         else:
             message = compare_record(r, g)
         if message is not None:
