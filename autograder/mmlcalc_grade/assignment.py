@@ -19,7 +19,10 @@ plain data (strings, numbers, tuples), so a program can be pickled to a worker.
 
 from __future__ import annotations
 
+import ast
 import hashlib
+import importlib.util
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -115,6 +118,47 @@ class Assignment:
         return sum(notebook.max_score for notebook in self.notebooks)
 
 
+def masters_imports(source_dir: Path, assignment_id: str) -> tuple[str, ...]:
+    """The installed modules an assignment's masters import (``scipy.optimize``, ...).
+
+    The worker servers import them once, before they fork any notebook's process. Read
+    from the notebooks' JSON (quick, without nbformat); an unreadable master gives
+    nothing here (:func:`load_assignment` says what is wrong with it).
+    """
+    names = set()
+    for path in sorted((Path(source_dir) / assignment_id).glob("*.ipynb")):
+        try:
+            cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+            for cell in cells:
+                if cell.get("cell_type") == "code":
+                    names |= _imports(cell_source(cell))
+        except (OSError, ValueError, AttributeError, TypeError):
+            continue
+    return tuple(sorted(names))
+
+
+def _imports(source: str) -> set[str]:
+    """Absolute imports in one cell (of a master: trusted code) whose module is installed."""
+    try:
+        tree = ast.parse(without_magics(source))
+    except SyntaxError:
+        return set()
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module)
+    found = set()
+    for name in names:
+        try:
+            if importlib.util.find_spec(name) is not None:
+                found.add(name)
+        except (ImportError, ValueError):  # a parent package that is not installed
+            pass
+    return found
+
+
 def nbgrader_meta(cell) -> dict:
     """The cell's nbgrader metadata, or ``{}`` when it has none (or something malformed)."""
     metadata = cell.get("metadata")
@@ -172,18 +216,18 @@ def _task_title(heading: str) -> str:
 
 def parse_master(path: Path) -> MasterNotebook:
     """Parse one master notebook; raise :class:`AssignmentError` if it is unusable."""
-    import nbformat  # here, not at the top: importing it takes a second or two
-
     try:
         data = path.read_bytes()
-        notebook = nbformat.reads(data.decode("utf-8"), as_version=4)
+        notebook = json.loads(data.decode("utf-8"))  # nbformat 4, as nbgrader's masters are
+        if notebook.get("nbformat") != 4 or not isinstance(notebook.get("cells"), list):
+            raise ValueError(f"not a notebook in nbformat 4 (nbformat {notebook.get('nbformat')})")
     except Exception as error:  # any failure to read the master stops the grader
         raise AssignmentError(
             f"cannot read the master {path}: {type(error).__name__}: {error}"
         ) from error
     tests, locked, answers, reference_cells, seen = [], {}, [], [], set()
     manual, heading = [], ""
-    for index, cell in enumerate(notebook.cells):
+    for index, cell in enumerate(notebook["cells"]):
         meta, gid = nbgrader_meta(cell), cell_grade_id(cell)
         if cell.get("cell_type") == "markdown":
             titles = re.findall(r"^#{1,6}\s+(.+?)\s*#*\s*$", cell_source(cell), flags=re.M)

@@ -102,6 +102,7 @@ def write_autograded(
         return None
     try:
         learner, _ = read_learner_notebook(notebook_path)
+        learner = nbformat.from_dict(learner)
     except (ValueError, OSError):
         return None  # nothing nbgrader could show either: the gradebook flags it for a human
     master_cells = nbformat.read(master.path, as_version=4).cells

@@ -27,15 +27,15 @@ import time
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import mmlcalc
 
 from . import protections
-from .assignment import Assignment, AssignmentError, load_assignment
+from .assignment import Assignment, AssignmentError, load_assignment, masters_imports
 from .autograded import write_autograded
 from .batch import SubmissionJob, SubmissionResult, reference_records, run_batch, submission_files
 from .deadlines import Deadlines
-from .late import LatePolicy, clamp_penalty, parse_time, policy_from_course, read_timestamp
 from .outputs import (
     Lateness,
     summarise,
@@ -49,6 +49,9 @@ from .sandbox import SandboxUnavailable
 from .session import ISOLATION_MODES, GradingSession, Policy
 from .store import STATE_FILE, ResultStore, job_key
 from .submissions import SubmissionsError, extract_zip, find_submissions
+
+if TYPE_CHECKING:  # importing it imports nbgrader, seconds: done in the background
+    from .late import LatePolicy
 
 EXIT_GRADER_CANNOT_RUN = 2
 EXIT_GRADEBOOK_FAILED = 3
@@ -271,11 +274,30 @@ class Prepared:
     reused: list[SubmissionResult] = field(default_factory=list)  # unchanged: not regraded
     course_dir: Path | None = None
     duedate: datetime.datetime | None = None
-    policy: LatePolicy = field(default_factory=LatePolicy)
+    policy: LatePolicy | None = None  # the course's late policy (None: no penalties)
     notes: list[str] = field(default_factory=list)
     metadata: dict = field(default_factory=dict)
     all_jobs: list[SubmissionJob] = field(default_factory=list)
     jobs_of: dict[str, list[SubmissionJob]] = field(default_factory=dict)  # by student
+    settings: Future | None = None  # (policy, duedate), loading in the background
+
+    def settle(self) -> None:
+        """Wait for the late policy and the due date (read while grading); raise CannotGrade.
+
+        Whatever was graded is kept in the results store: after the error is fixed, the
+        same command publishes it without grading anything again.
+        """
+        if self.settings is not None:
+            try:
+                self.policy, self.duedate = self.settings.result()
+            except CannotGrade as error:
+                raise CannotGrade(
+                    f"{error} (the notebooks graded are kept in {self.out / STATE_FILE}: "
+                    "run the same command again once this is fixed; nothing is regraded)"
+                ) from None
+            self.settings = None
+        self.metadata["duedate"] = str(self.duedate) if self.duedate else None
+        self.metadata["late_policy"] = self.policy.penalty_method if self.policy else "none"
 
     def __post_init__(self):
         for job in self.all_jobs:
@@ -287,9 +309,11 @@ class Prepared:
 
     def lateness(self, student: str, results) -> Lateness:
         """When ``student`` submitted, how late, and the course policy's penalty."""
+        from .late import clamp_penalty, read_timestamp
+
         folders = [job.submission_dir for job in self.jobs_of.get(student, ())]
         stamps = [t for t in map(read_timestamp, folders) if t is not None]
-        if not stamps:
+        if not stamps or self.policy is None:
             return Lateness()
         stamp = max(stamps)
         late = max(0.0, (stamp - self.duedate).total_seconds()) if self.duedate else 0.0
@@ -311,6 +335,15 @@ def prepare(args, session: GradingSession, unpacked: Path) -> Prepared:
     source = Path(args.source) if args.source else default_source()
     submissions, out = Path(args.submissions), Path(args.out)
     cache = None if args.no_cache else str(Path(args.cache) if args.cache else default_cache())
+    db_url = None if args.no_gradebook else (args.gradebook or default_gradebook(Path.cwd()))
+    course_dir = Path(args.course_dir) if args.course_dir else default_course_dir(Path.cwd())
+    # nbgrader (the late policy, the due date in the gradebook) takes seconds to import:
+    # it loads while the sandbox starts and the masters are read and run
+    if args.duedate and not _is_time(args.duedate):  # a typo stops the grader before grading
+        raise CannotGrade(
+            f"--duedate {args.duedate!r} is not a date (e.g. '2026-12-04 17:00:00 UTC')"
+        )
+    settings = _in_background(_course_settings, args, db_url, course_dir)
     deciding = None
     if (source / args.assignment).is_dir() and submissions.exists():
         deciding = _in_background(session.prestart, args.jobs)
@@ -362,18 +395,10 @@ def prepare(args, session: GradingSession, unpacked: Path) -> Prepared:
         for submission in found
         for master in assignment.notebooks
     ]
-    db_url = None if args.no_gradebook else (args.gradebook or default_gradebook(Path.cwd()))
-    course_dir = Path(args.course_dir) if args.course_dir else default_course_dir(Path.cwd())
-    here = Path.cwd()  # nbgrader reads nbgrader_config.py where it runs; so does the policy
-    try:
-        policy = policy_from_course(here if (here / "nbgrader_config.py").is_file() else course_dir)
-    except ValueError as error:
-        raise CannotGrade(str(error)) from None
-    duedate = _duedate(args.duedate, db_url, args.course, assignment.assignment_id)
     store = ResultStore(out / STATE_FILE)
     prepared = Prepared(
         assignment, [], out, db_url, args.course, store, course_dir=course_dir,
-        duedate=duedate, policy=policy, notes=notes, all_jobs=jobs,
+        notes=notes, all_jobs=jobs, settings=settings,
     )  # fmt: skip
     chosen = set(args.student or ())
     unknown = chosen - {job.student_id for job in jobs}
@@ -405,15 +430,38 @@ def prepare(args, session: GradingSession, unpacked: Path) -> Prepared:
         "memory_mb": args.memory,
         "graded_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "mmlcalc": mmlcalc.__version__,
-        "duedate": str(duedate) if duedate else None,
-        "late_policy": policy.penalty_method,
     }
     prepared.metadata = metadata
     return prepared
 
 
+def _is_time(text: str) -> bool:
+    """Whether nbgrader can read ``text`` as a time (both use dateutil's parser)."""
+    from dateutil import parser as dates
+
+    try:
+        dates.parse(text)
+    except (ValueError, OverflowError):
+        return False
+    return True
+
+
+def _course_settings(args, db_url: str | None, course_dir: Path | None):
+    """``(late policy, due date)`` of the course; raises :class:`CannotGrade`."""
+    from .late import policy_from_course
+
+    here = Path.cwd()  # nbgrader reads nbgrader_config.py where it runs; so does the policy
+    try:
+        policy = policy_from_course(here if (here / "nbgrader_config.py").is_file() else course_dir)
+    except ValueError as error:
+        raise CannotGrade(str(error)) from None
+    return policy, _duedate(args.duedate, db_url, args.course, args.assignment)
+
+
 def _duedate(text: str | None, db_url: str | None, course: str, assignment_id: str):
     """``--duedate``, else the assignment's due date in the gradebook, else None."""
+    from .late import parse_time
+
     if text:
         duedate = parse_time(text)
         if duedate is None:
@@ -470,6 +518,7 @@ def grade(prepared: Prepared, session: GradingSession, jobs: int, quiet: bool, s
 
 def publish(prepared: Prepared, results: list[SubmissionResult]) -> int:
     """Write grades.csv, results.csv, grading.json, feedback, the gradebook and the report."""
+    prepared.settle()
     out, assignment, notes = prepared.out, prepared.assignment, list(prepared.notes)
     if prepared.reused:
         notes.append(
@@ -531,6 +580,7 @@ def main(argv: list[str] | None = None) -> int:
         isolation=args.isolation,
         protected=protected_paths(source, args.submissions, args.out, cache, db_url),
         processes=args.processes,
+        warm=masters_imports(source, args.assignment),
     )
     started = time.monotonic()
     with (
@@ -545,6 +595,7 @@ def main(argv: list[str] | None = None) -> int:
             return fail(str(error))
         try:
             results = grade(prepared, session, args.jobs, args.quiet, args.scheduler)
+            prepared.settle()
         except CannotGrade as error:
             prepared.store.close()
             return fail(str(error))

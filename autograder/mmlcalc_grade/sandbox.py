@@ -140,19 +140,23 @@ def boot_argv(module: str, config: dict, python_path: list[str]) -> list[str]:
     return [sys.executable, "-I", "-c", boot, json.dumps({**config, "path": python_path})]
 
 
-def plain_command() -> ServerCommand:
-    config = {"sandboxed": False, "preload": PRELOAD}
+def plain_command(warm=()) -> ServerCommand:
+    """The command of an unsandboxed worker server; ``warm`` as for :func:`sandbox_command`."""
+    config = {"sandboxed": False, "preload": PRELOAD, "warm": list(warm)}
     path = [p for p in sys.path if p and Path(p).is_dir()]
     env = {**os.environ, **SERVER_ENVIRONMENT}
     return ServerCommand(tuple(boot_argv(SERVER_MODULE, config, path)), env, sandboxed=False)
 
 
-def sandbox_command(protected=(), bwrap: str | None = None) -> ServerCommand:
+def sandbox_command(protected=(), bwrap: str | None = None, warm=()) -> ServerCommand:
     """The bubblewrap command line of a sandboxed worker server.
 
     ``protected`` are paths that must stay invisible even when they lie inside a
     folder the sandbox shows (e.g. a course kept under ``/usr/local``): each is
     covered by an empty in-memory folder (or ``/dev/null`` for a file).
+    ``warm`` names modules the server imports once, before it forks any notebook's
+    process (what the masters import: week 6's ``scipy.optimize`` would otherwise
+    cost every notebook 0.4 s); one that fails to import is left to the notebook.
     """
     bwrap = bwrap or shutil.which("bwrap")
     if not bwrap:
@@ -200,6 +204,7 @@ def sandbox_command(protected=(), bwrap: str | None = None) -> ServerCommand:
     config = {
         "sandboxed": True,
         "preload": PRELOAD,
+        "warm": list(warm),
         "home": SANDBOX_HOME,
         "mplconfigdir": "/tmp/matplotlib",
         # top-level names in the scratch folders that hold bound folders: never wiped

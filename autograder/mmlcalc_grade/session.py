@@ -49,12 +49,15 @@ class Policy:
 
     ``protected``: host paths a sandbox must hide even inside a folder it shows (the
     masters, the submissions, the outputs, the cache, the gradebook, the home folder).
+    ``warm``: modules the worker servers import before forking notebooks (what the
+    masters import, :meth:`~mmlcalc_grade.assignment.Assignment.imported_modules`).
     """
 
     isolation: str = "sandbox"
     protected: tuple[str, ...] = ()
     processes: int = 64  # the sandbox's process cap (also in Limits), for the pids cgroup
     bwrap: str | None = None  # the bubblewrap binary (default: bwrap on PATH)
+    warm: tuple[str, ...] = ()
 
     def __post_init__(self):
         if self.isolation not in ISOLATION_MODES:
@@ -191,9 +194,11 @@ class GradingSession:
     def _make_pool(self) -> WorkerPool:
         if self._pool is None:
             if self.sandboxed:
-                command = sandbox_command(self.policy.protected, self.policy.bwrap)
+                command = sandbox_command(
+                    self.policy.protected, self.policy.bwrap, self.policy.warm
+                )
             else:
-                command = plain_command()
+                command = plain_command(self.policy.warm)
             self._pool = WorkerPool(command, self.policy.processes)
         return self._pool
 

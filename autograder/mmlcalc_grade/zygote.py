@@ -382,6 +382,9 @@ def serve(config: dict) -> None:
     _prepare_matplotlib(config)
     for name in config["preload"]:
         importlib.import_module(name)
+    for name in config.get("warm", ()):  # the masters' imports: the notebook reports a failure
+        with contextlib.suppress(Exception):
+            importlib.import_module(name)
     if "matplotlib" in sys.modules:
         sys.modules["matplotlib"].use("Agg")
     _set_dumpable(0)
