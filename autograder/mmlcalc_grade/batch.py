@@ -405,19 +405,25 @@ def run_batch(
     n_jobs: int,
     progress: Callable[[int, int], None] | None = None,
     on_result: Callable[[SubmissionJob, SubmissionResult], None] | None = None,
+    collect: bool = True,
 ) -> list[SubmissionResult]:
     """Grade every job with ``n_jobs`` supervisor threads; results sorted by student, notebook.
 
     ``on_result(job, result)`` is called as each result comes in (to keep it at once).
+    With ``collect=False`` the results are not gathered (the list returned is empty): each
+    one is dropped once ``on_result`` has it, so memory does not grow with the batch
+    (``mmlcalc-grade`` keeps them in its results store and publishes from there).
     """
     jobs = list(jobs)
     results = []
     with ThreadPoolExecutor(max_workers=max(1, n_jobs)) as executor:
         futures = {executor.submit(grade_submission, job, session): job for job in jobs}
         for done, future in enumerate(as_completed(futures), start=1):
-            results.append(future.result())
+            job, result = futures.pop(future), future.result()  # popped: no future keeps it
+            if collect:
+                results.append(result)
             if on_result is not None:
-                on_result(futures[future], results[-1])
+                on_result(job, result)
             if progress is not None:
                 progress(done, len(jobs))
     return sorted(results, key=lambda r: (r.student_id, r.notebook))

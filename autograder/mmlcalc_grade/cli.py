@@ -2,8 +2,10 @@
 
 The command is three steps: :func:`prepare` (read the masters and the submissions,
 decide where learners' code runs, run the references), :func:`grade` (every
-submission, in parallel, in a :class:`~mmlcalc_grade.session.GradingSession`) and
-:func:`publish` (CSV files, feedback, the report, the gradebook).
+submission, in parallel, in a :class:`~mmlcalc_grade.session.GradingSession`, each
+result put into the results store as it comes in and not kept) and :func:`publish`
+(CSV files, feedback, the report, the gradebook, read back from the store a few
+hundred students at a time): the command's memory does not grow with the class.
 
 Exit status: 0 when the batch was graded (whatever the learners' results); 2 when
 the grader cannot run (unknown assignment, unreadable master or submissions, a
@@ -24,6 +26,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,15 +37,23 @@ import mmlcalc
 from . import protections
 from .assignment import Assignment, AssignmentError, load_assignment, masters_imports
 from .autograded import write_autograded
-from .batch import SubmissionJob, SubmissionResult, reference_records, run_batch, submission_files
+from .batch import (
+    SubmissionJob,
+    SubmissionResult,
+    reference_records,
+    run_batch,
+    submission_files,
+    ungraded,
+)
 from .deadlines import Deadlines
 from .outputs import (
+    ClassFiles,
     Lateness,
+    ReportTally,
+    StudentGrade,
+    render_report,
     summarise,
-    write_csvs,
-    write_feedback,
     write_gradebook,
-    write_report,
 )
 from .protocol import Limits
 from .sandbox import SandboxUnavailable
@@ -55,6 +66,8 @@ if TYPE_CHECKING:  # importing it imports nbgrader, seconds: done in the backgro
 
 EXIT_GRADER_CANNOT_RUN = 2
 EXIT_GRADEBOOK_FAILED = 3
+#: Students read back from the results store at a time when publishing.
+PUBLISH_CHUNK = 200
 
 
 def default_source() -> Path:
@@ -271,7 +284,7 @@ class Prepared:
     course: str
     store: ResultStore
     keys: dict[int, str] = field(default_factory=dict)  # id(job) -> what was graded
-    reused: list[SubmissionResult] = field(default_factory=list)  # unchanged: not regraded
+    reused: int = 0  # notebooks unchanged since an earlier run: not regraded (kept in the store)
     course_dir: Path | None = None
     duedate: datetime.datetime | None = None
     policy: LatePolicy | None = None  # the course's late policy (None: no penalties)
@@ -418,7 +431,7 @@ def prepare(args, session: GradingSession, unpacked: Path) -> Prepared:
                 job.assignment_id, job.student_id, job.master.name, None, any_key=True
             )
         if stored is not None and job.student_id not in chosen:
-            prepared.reused.append(stored)
+            prepared.reused += 1  # publish reads it back from the store
         else:
             prepared.jobs.append(job)
     metadata = {
@@ -497,46 +510,81 @@ def _in_background(function, *args) -> Future:
 
 def grade(prepared: Prepared, session: GradingSession, jobs: int, quiet: bool, scheduler=None):
     """Grade the submissions that need it (``jobs`` at a time, or on the Dask cluster at
-    ``scheduler``), each kept as it comes in; with the unchanged ones' stored results: every
-    result, sorted. Raises :class:`CannotGrade` when no worker of the cluster can grade."""
+    ``scheduler``): how many were graded. Each result goes into the results store as it
+    comes in (:meth:`Prepared.keep`) and is not kept here: :func:`publish` reads them
+    back. Raises :class:`CannotGrade` when no worker of the cluster can grade."""
     progress = Progress(sys.stderr.isatty() and not quiet)
+    graded = 0
     if scheduler:
         from .cluster import grade_on_cluster  # Dask is an optional extra
 
         try:
-            graded = list(
-                grade_on_cluster(
-                    prepared.jobs, scheduler, session.policy, progress, on_result=prepared.keep
-                )
-            )
+            for _ in grade_on_cluster(
+                prepared.jobs, scheduler, session.policy, progress, on_result=prepared.keep
+            ):
+                graded += 1
         except (SandboxUnavailable, OSError) as error:  # no worker can grade; unreachable
             raise CannotGrade(f"the Dask cluster at {scheduler} cannot grade: {error}") from None
     else:
-        graded = run_batch(prepared.jobs, session, jobs, progress, on_result=prepared.keep)
-    return sorted([*graded, *prepared.reused], key=lambda r: (r.student_id, r.notebook))
+        run_batch(prepared.jobs, session, jobs, progress, on_result=prepared.keep, collect=False)
+        graded = len(prepared.jobs)
+    return graded
 
 
-def publish(prepared: Prepared, results: list[SubmissionResult]) -> int:
-    """Write grades.csv, results.csv, grading.json, feedback, the gradebook and the report."""
+def stored_grades(prepared: Prepared, chunk: int | None = None) -> Iterator[list[StudentGrade]]:
+    """Every student of the submissions found, in order, as grades read back from the
+    results store: ``chunk`` students a list (:data:`PUBLISH_CHUNK`; one query each), so
+    no more than that is held. Rows of students no longer among the submissions, or of
+    notebooks the assignment no longer has, are left out. A notebook without a stored
+    result (it cannot happen unless the store was changed under the command) is reported
+    ``crashed``, never dropped: running the command again grades it."""
+    students, chunk = sorted(prepared.jobs_of), chunk or PUBLISH_CHUNK
+    for start in range(0, len(students), chunk):
+        some = students[start : start + chunk]
+        stored = prepared.store.results_of(prepared.assignment.assignment_id, some)
+        results = [
+            stored.get((student, job.master.name))
+            or ungraded(job, "crashed", "its result was not found in the results store: "
+                        "run the command again to grade it")
+            for student in some
+            for job in prepared.jobs_of[student]
+        ]  # fmt: skip
+        yield summarise(results, prepared.assignment, prepared.lateness)
+
+
+def publish(prepared: Prepared) -> int:
+    """Write grades.csv, results.csv, grading.json, feedback, the gradebook and the report.
+
+    Everything is read back from the results store (:func:`stored_grades`), a chunk of
+    students at a time, so memory stays flat however large the class: one pass appends
+    to the open CSV files and writes the feedback pages and the autograded notebooks
+    while :class:`~mmlcalc_grade.outputs.ReportTally` keeps the report's numbers; a
+    second pass feeds the gradebook (its batches one transaction each); the report comes
+    last, with the gradebook's warning if it failed (exit status 3: every file is
+    complete by then).
+    """
     prepared.settle()
     out, assignment, notes = prepared.out, prepared.assignment, list(prepared.notes)
     if prepared.reused:
         notes.append(
-            f"{len(results) - len(prepared.reused)} notebooks graded in this run; "
-            f"{len(prepared.reused)} unchanged since an earlier run kept their results."
+            f"{len(prepared.jobs)} notebooks graded in this run; "
+            f"{prepared.reused} unchanged since an earlier run kept their results."
         )
-    grades = summarise(results, assignment, prepared.lateness)
-    write_csvs(out, grades)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "grading.json").write_text(json.dumps(prepared.metadata, indent=2) + "\n")
     due = str(prepared.duedate) if prepared.duedate else ""
-    write_feedback(out, grades, due)
-    if prepared.course_dir is not None:
-        _write_autograded(prepared, results)
+    tally = ReportTally(assignment)
+    with ClassFiles(out, due) as files:
+        for grades in stored_grades(prepared):
+            files.add(grades)
+            tally.add(grades)
+            if prepared.course_dir is not None:
+                _write_autograded(prepared, grades)
+    (out / "grading.json").write_text(json.dumps(prepared.metadata, indent=2) + "\n")
     status = 0
     if prepared.db_url:
         try:
-            write_gradebook(prepared.db_url, prepared.course, assignment, grades, prepared.duedate)
+            every = (grade for grades in stored_grades(prepared) for grade in grades)
+            write_gradebook(prepared.db_url, prepared.course, assignment, every, prepared.duedate)
             notes.append(f"Scores written to the gradebook {prepared.db_url}.")
         except Exception as error:  # the CSV files are written already: report and go on
             message = (
@@ -545,25 +593,26 @@ def publish(prepared: Prepared, results: list[SubmissionResult]) -> int:
             print(f"mmlcalc-grade: warning: {message}", file=sys.stderr)
             notes.append("Warning: " + message + " (grades.csv and results.csv are complete).")
             status = EXIT_GRADEBOOK_FAILED
-    write_report(out, assignment, grades, notes)
-    graded = sum(grade.status == "graded" for grade in grades)
+    data = tally.data(notes)
+    (out / "report.html").write_text(render_report(data), encoding="utf-8")
     print(
-        f"{assignment.assignment_id}: {len(grades)} students, {graded} graded completely, "
-        f"{len(grades) - graded} not (see {out / 'report.html'})",
+        f"{assignment.assignment_id}: {data.students} students, {data.graded_completely} graded "
+        f"completely, {data.students - data.graded_completely} not (see {out / 'report.html'})",
         end="",
     )
     return status
 
 
-def _write_autograded(prepared: Prepared, results) -> None:
+def _write_autograded(prepared: Prepared, grades: Iterable[StudentGrade]) -> None:
     """The autograded notebooks formgrader and ``nbgrader generate_feedback`` read."""
-    jobs = {(job.student_id, job.master.name): job for job in prepared.all_jobs}
-    for result in results:
-        job = jobs.get((result.student_id, result.notebook))
-        if job is not None:
-            write_autograded(
-                prepared.course_dir, job.master, result, job.notebook_path, job.submission_dir
-            )
+    for grade in grades:
+        jobs = {job.master.name: job for job in prepared.jobs_of.get(grade.student_id, ())}
+        for result in grade.results:
+            job = jobs.get(result.notebook)
+            if job is not None:
+                write_autograded(
+                    prepared.course_dir, job.master, result, job.notebook_path, job.submission_dir
+                )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -594,13 +643,13 @@ def main(argv: list[str] | None = None) -> int:
         except CannotGrade as error:
             return fail(str(error))
         try:
-            results = grade(prepared, session, args.jobs, args.quiet, args.scheduler)
+            grade(prepared, session, args.jobs, args.quiet, args.scheduler)
             prepared.settle()
         except CannotGrade as error:
             prepared.store.close()
             return fail(str(error))
     try:
-        status = publish(prepared, results)
+        status = publish(prepared)
     finally:
         prepared.store.close()
     print(

@@ -6,14 +6,22 @@ Jinja2 templates in ``templates/`` with autoescaping on, so every piece of text
 (learners' messages, student ids, notes) is escaped unless this module marks it
 safe (only the SVG histogram, drawn from numbers). They never contain test code or
 expected values of hidden tests (the results they are built from do not hold any).
+
+Two ways in: the functions that take a whole list of grades (:func:`summarise`,
+:func:`write_csvs`, :func:`write_feedback`, :func:`write_report`), and the streaming
+pieces ``mmlcalc-grade`` uses so that its memory does not grow with the class
+(:class:`ClassFiles` appends each chunk of grades to the open CSV files and writes its
+feedback pages; :class:`ReportTally` keeps only the report's counts and scores). Both
+write the same bytes (``tests/test_publish.py``).
 """
 
 from __future__ import annotations
 
 import csv
 import functools
+import os
 import statistics
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -132,6 +140,57 @@ def write_csvs(out: Path, grades: Sequence[StudentGrade]) -> None:
             for result in grade.results
             for test in result.tests
         )
+
+
+class ClassFiles:
+    """grades.csv, results.csv and the feedback pages, written a chunk of grades at a time.
+
+    ``with ClassFiles(out, due) as files: files.add(grades)`` once per chunk, the chunks
+    in student order: the same bytes as :func:`write_csvs` and :func:`write_feedback` on
+    the whole list, holding one chunk. The CSV files are written beside their final
+    names and moved there when the block ends without an error, so a stopped command
+    never leaves half a file (the previous run's stays).
+    """
+
+    def __init__(self, out: Path, due: str = ""):
+        self.out, self.due = out, due
+        self.handles: list = []
+        self.grades = self.results = None
+
+    def __enter__(self) -> ClassFiles:
+        self.out.mkdir(parents=True, exist_ok=True)
+        for name, columns in (("grades.csv", GRADE_COLUMNS), ("results.csv", RESULT_COLUMNS)):
+            handle = self._partial(name).open("w", newline="", encoding="utf-8")
+            self.handles.append(handle)
+            writer = csv.DictWriter(handle, columns, lineterminator="\n")
+            writer.writeheader()
+            if name == "grades.csv":
+                self.grades = writer
+            else:
+                self.results = writer
+        return self
+
+    def _partial(self, name: str) -> Path:
+        return self.out / f".{name}.partial"
+
+    def add(self, grades: Sequence[StudentGrade]) -> None:
+        self.grades.writerows(_csv_row(grade, grade) for grade in grades)
+        self.results.writerows(
+            _csv_row(grade, test)
+            for grade in grades
+            for result in grade.results
+            for test in result.tests
+        )
+        write_feedback(self.out, grades, self.due)
+
+    def __exit__(self, kind, error, traceback) -> None:
+        for handle in self.handles:
+            handle.close()
+        for name in ("grades.csv", "results.csv"):
+            if kind is None:
+                os.replace(self._partial(name), self.out / name)
+            else:
+                self._partial(name).unlink(missing_ok=True)
 
 
 @functools.cache
@@ -300,11 +359,89 @@ def report_data(
     )
 
 
+class ReportTally:
+    """The report's numbers gathered a chunk of grades at a time: what :func:`report_data`
+    computes from the whole list, holding only counts, each graded student's score (a
+    float, for the mean, median and histogram), per-test pass counts and the rows of the
+    students not graded completely.
+
+    >>> from types import SimpleNamespace
+    >>> tally = ReportTally(SimpleNamespace(assignment_id="week1", max_score=4.0, notebooks=[]))
+    >>> tally.add([StudentGrade("ada", "week1", 3.0, 4.0, "graded", "", 0.0, 0.0, ())])
+    >>> data = tally.data()
+    >>> data.students, data.mean, data.fractions
+    (1, 3.0, (0.75,))
+    """
+
+    def __init__(self, assignment: Assignment):
+        self.assignment = assignment
+        self.students = self.graded_completely = self.needs_manual = 0
+        self.ungradable = self.late = 0
+        self.scores: list[float] = []
+        self.fractions: list[float] = []
+        self.outcomes: dict[tuple[str, str], list[int]] = {}  # (notebook, test) -> [passed, of]
+        self.not_graded: list[NotGradedRow] = []
+
+    def add(self, grades: Iterable[StudentGrade]) -> None:
+        for g in grades:
+            self.students += 1
+            self.graded_completely += g.status == "graded"
+            self.needs_manual += g.status == "needs-manual-grading"
+            self.ungradable += g.status in UNGRADABLE
+            self.late += g.seconds_late > 0
+            if g.status not in ("graded", "needs-manual-grading"):
+                self.not_graded.append(_not_graded_row(g))
+            if g.status == "missing" or g.status in UNGRADABLE:
+                continue
+            self.scores.append(g.score)
+            self.fractions.append(g.score / g.max_score if g.max_score else 0.0)
+            for r in g.results:
+                for t in r.tests:
+                    counts = self.outcomes.setdefault((r.notebook, t.grade_id), [0, 0])
+                    counts[0] += t.status == "passed"
+                    counts[1] += 1
+
+    def data(self, notes: Sequence[str] = ()) -> ReportData:
+        rows = []
+        for master in self.assignment.notebooks:
+            for test in master.tests:
+                passed, of = self.outcomes.get((master.name, test.grade_id), (0, 0))
+                rate = passed / of if of else 0.0
+                task = master.task_of(test.grade_id)
+                rows.append(TestRow(test.grade_id, master.name, test.points, rate, task))
+        rows.sort(key=lambda row: (row.rate, row.notebook, row.grade_id))
+        scores = self.scores
+        return ReportData(
+            assignment_id=self.assignment.assignment_id,
+            students=self.students,
+            graded_completely=self.graded_completely,
+            needs_manual=self.needs_manual,
+            ungradable=self.ungradable,
+            late=self.late,
+            max_score=self.assignment.max_score,
+            mean=statistics.mean(scores) if scores else None,
+            median=statistics.median(scores) if scores else None,
+            notes=tuple(notes),
+            fractions=tuple(self.fractions),
+            tests=tuple(rows),
+            not_graded=tuple(self.not_graded),
+        )
+
+
+def _not_graded_row(grade: StudentGrade) -> NotGradedRow:
+    why = "; ".join(note for r in grade.results if r.status != "graded" for note in r.notes[-1:])
+    return NotGradedRow(grade.student_id, grade.status, grade.score, why)
+
+
 def report_page(
     assignment: Assignment, grades: Sequence[StudentGrade], notes: Sequence[str] = ()
 ) -> str:
     """The class report (``templates/report.html.j2``) from :func:`report_data`."""
-    data = report_data(assignment, grades, notes)
+    return render_report(report_data(assignment, grades, notes))
+
+
+def render_report(data: ReportData) -> str:
+    """The class report page (``templates/report.html.j2``) showing ``data``."""
     context = {item.name: getattr(data, item.name) for item in fields(data)}
     # the histogram is drawn from numbers only, so its markup is safe to insert as it is
     histogram = Markup(histogram_svg(data.fractions))

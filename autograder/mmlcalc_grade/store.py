@@ -7,7 +7,9 @@ is graded (one small transaction), so a grader that stops in the middle of a bat
 and is started again on the same folder resumes where it stopped; a rerun after one
 late upload grades that one notebook; ``--student ID`` regrades the students named.
 The outputs (CSV files, feedback, report, gradebook) are always written from the
-store, for every student of the submissions found, so they are never out of date.
+store, for every student of the submissions found, so they are never out of date:
+``mmlcalc_grade.cli.publish`` reads it back a few hundred students at a time
+(:meth:`ResultStore.results_of`), so the command never holds the whole class's results.
 
 >>> import tempfile
 >>> from mmlcalc_grade.compare import TestResult
@@ -27,7 +29,7 @@ import hashlib
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, fields
 from pathlib import Path
 
@@ -89,6 +91,28 @@ class ResultStore:
             return result_from_json(row[1])
         except (ValueError, TypeError, KeyError):  # a row of an older grader: grade again
             return None
+
+    def results_of(
+        self, assignment: str, students: Sequence[str]
+    ) -> dict[tuple[str, str], SubmissionResult]:
+        """The stored results of ``students`` (a few hundred at most: one query), by
+        ``(student, notebook)``; a row that no longer reads (an older grader's) is left out."""
+        found: dict[tuple[str, str], SubmissionResult] = {}
+        if not students:
+            return found
+        marks = ",".join("?" * len(students))
+        with self.lock:
+            rows = self.db.execute(
+                f"SELECT student, notebook, result FROM results WHERE assignment=? "
+                f"AND student IN ({marks})",
+                (assignment, *students),
+            ).fetchall()
+        for student, notebook, text in rows:
+            try:
+                found[(student, notebook)] = result_from_json(text)
+            except (ValueError, TypeError, KeyError):
+                continue
+        return found
 
     def put(self, result: SubmissionResult, key: str) -> None:
         with self.lock:
