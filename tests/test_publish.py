@@ -265,6 +265,8 @@ def test_streaming_publish_writes_what_the_list_path_writes(
 def test_a_failing_gradebook_leaves_every_file_complete_when_streaming(tmp_path, capsys):
     store = ResultStore(tmp_path / STATE_FILE)
     assignment, jobs, _ = build_class(tmp_path, "week1", WEEK1, store)
+    with store.lock:  # a row lost under the command: that notebook is reported, not dropped
+        store.db.execute("DELETE FROM results WHERE student = 'ada'")
     db_url = f"sqlite:///{tmp_path / 'no-such-folder' / 'gradebook.db'}"
     status = cli.publish(prepared_for(assignment, jobs, store, tmp_path / "out", db_url, None,
                                       None))  # fmt: skip
@@ -275,6 +277,8 @@ def test_a_failing_gradebook_leaves_every_file_complete_when_streaming(tmp_path,
     assert len(list((out / "feedback").rglob("*.html"))) == len(WEEK1)
     assert "was not updated" in (out / "report.html").read_text()
     assert not list(out.glob(".*.partial"))
+    assert "ada,week1,0,20,crashed,,0,0" in (out / "grades.csv").read_text().splitlines()
+    assert "not found in the results store" in (out / "report.html").read_text()
     store.close()
 
 
