@@ -152,22 +152,26 @@ class ClassFiles:
     never leaves half a file (the previous run's stays).
     """
 
+    NAMES = ("grades.csv", "results.csv")
+
     def __init__(self, out: Path, due: str = ""):
         self.out, self.due = out, due
         self.handles: list = []
-        self.grades = self.results = None
 
     def __enter__(self) -> ClassFiles:
         self.out.mkdir(parents=True, exist_ok=True)
-        for name, columns in (("grades.csv", GRADE_COLUMNS), ("results.csv", RESULT_COLUMNS)):
-            handle = self._partial(name).open("w", newline="", encoding="utf-8")
-            self.handles.append(handle)
-            writer = csv.DictWriter(handle, columns, lineterminator="\n")
-            writer.writeheader()
-            if name == "grades.csv":
-                self.grades = writer
-            else:
-                self.results = writer
+        try:
+            for name in self.NAMES:
+                self.handles.append(self._partial(name).open("w", newline="", encoding="utf-8"))
+        except OSError:
+            self.__exit__(OSError, None, None)
+            raise
+        self.grades, self.results = (
+            csv.DictWriter(handle, columns, lineterminator="\n")
+            for handle, columns in zip(self.handles, (GRADE_COLUMNS, RESULT_COLUMNS), strict=True)
+        )
+        self.grades.writeheader()
+        self.results.writeheader()
         return self
 
     def _partial(self, name: str) -> Path:
@@ -186,7 +190,7 @@ class ClassFiles:
     def __exit__(self, kind, error, traceback) -> None:
         for handle in self.handles:
             handle.close()
-        for name in ("grades.csv", "results.csv"):
+        for name in self.NAMES:
             if kind is None:
                 os.replace(self._partial(name), self.out / name)
             else:
