@@ -483,6 +483,12 @@ def test_benchmark_helpers_build_grade_and_compare(tmp_path, cache):
     assert len(bench.disagreements(scores, changed)) == 1
     per_submission, code = bench.learner_code_overhead(tmp_path / "submitted", [W1], cache)
     assert per_submission > code > 0
+    # as an instructor runs it: into its own course's gradebook, read back from there
+    seconds, in_gradebook = bench.grade_as_instructor(
+        tmp_path / "course", tmp_path / "submitted", [W1], 2, cache
+    )
+    assert seconds[W1] > 0 and in_gradebook == scores
+    assert (tmp_path / "course" / "course" / "autograded").is_dir()
 
 
 def test_progress_bar_and_default_gradebook(tmp_path, monkeypatch):
