@@ -272,7 +272,7 @@ def _supervise(config: dict, child: int, receiver: int, relay: int) -> protocol.
         else:
             time.sleep(0.01)
         if 0 in readable:
-            pending = os.read(0, 1 << 20)
+            pending = os.read(0, frames.READ_SIZE)
             if not pending:  # stdin closed, the test process is gone: so are the requests
                 relaying = False
                 null = os.open(os.devnull, os.O_WRONLY)
@@ -287,7 +287,7 @@ def _supervise(config: dict, child: int, receiver: int, relay: int) -> protocol.
                 relaying, pending = False, b""
         if receiver in readable:
             try:
-                data = os.read(receiver, 1 << 20)
+                data = os.read(receiver, frames.READ_SIZE)
             except BlockingIOError:
                 data = None
             if data == b"":
