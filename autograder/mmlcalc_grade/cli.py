@@ -417,13 +417,16 @@ def prepare(args, session: GradingSession, unpacked: Path) -> Prepared:
     unknown = chosen - {job.student_id for job in jobs}
     if unknown:
         raise CannotGrade(f"no submission of {', '.join(sorted(unknown))} in {submissions}")
+    reference_keys = {  # once per master, not per job: the records are large
+        name: hashlib.sha256(json.dumps(records, sort_keys=True).encode()).hexdigest()
+        for name, records in references.items()
+    }
     for job in jobs:
-        reference = json.dumps(references[job.master.name], sort_keys=True).encode()
         try:
             files = submission_files(job)
         except OSError:
             files = []  # grading reports why; the key only has to differ
-        key = job_key(job, files, hashlib.sha256(reference).hexdigest())
+        key = job_key(job, files, reference_keys[job.master.name])
         prepared.keys[id(job)] = key
         stored = prepared.store.get(job.assignment_id, job.student_id, job.master.name, key)
         if chosen and job.student_id not in chosen:

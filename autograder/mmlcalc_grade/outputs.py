@@ -317,55 +317,17 @@ def report_data(
     """The class report's numbers: scores, the pass rate of every test, who was not graded.
 
     Missing and ungradable work (an unreadable notebook) is left out of the mean, the
-    median, the histogram and the pass rates, and counted apart.
+    median, the histogram and the pass rates, and counted apart (:class:`ReportTally`,
+    given the whole list at once).
     """
-    graded = [g for g in grades if g.status != "missing" and g.status not in UNGRADABLE]
-    scores = [g.score for g in graded]
-    rows = []
-    for master in assignment.notebooks:
-        for test in master.tests:
-            outcomes = [
-                t.status == "passed"
-                for g in graded
-                for r in g.results
-                if r.notebook == master.name
-                for t in r.tests
-                if t.grade_id == test.grade_id
-            ]
-            rate = sum(outcomes) / len(outcomes) if outcomes else 0.0
-            task = master.task_of(test.grade_id)
-            rows.append(TestRow(test.grade_id, master.name, test.points, rate, task))
-    rows.sort(key=lambda row: (row.rate, row.notebook, row.grade_id))
-    not_graded = tuple(
-        NotGradedRow(
-            grade.student_id,
-            grade.status,
-            grade.score,
-            "; ".join(note for r in grade.results if r.status != "graded" for note in r.notes[-1:]),
-        )
-        for grade in grades
-        if grade.status not in ("graded", "needs-manual-grading")
-    )
-    return ReportData(
-        assignment_id=assignment.assignment_id,
-        students=len(grades),
-        graded_completely=sum(g.status == "graded" for g in grades),
-        needs_manual=sum(g.status == "needs-manual-grading" for g in grades),
-        ungradable=sum(g.status in UNGRADABLE for g in grades),
-        late=sum(g.seconds_late > 0 for g in grades),
-        max_score=assignment.max_score,
-        mean=statistics.mean(scores) if scores else None,
-        median=statistics.median(scores) if scores else None,
-        notes=tuple(notes),
-        fractions=tuple(g.score / g.max_score if g.max_score else 0.0 for g in graded),
-        tests=tuple(rows),
-        not_graded=not_graded,
-    )
+    tally = ReportTally(assignment)
+    tally.add(grades)
+    return tally.data(notes)
 
 
 class ReportTally:
-    """The report's numbers gathered a chunk of grades at a time: what :func:`report_data`
-    computes from the whole list, holding only counts, each graded student's score (a
+    """The report's numbers gathered a chunk of grades at a time (:func:`report_data` gives
+    it the whole list), holding only counts, each graded student's score (a
     float, for the mean, median and histogram), per-test pass counts and the rows of the
     students not graded completely.
 

@@ -75,11 +75,15 @@ class ManagedChild:
         with contextlib.suppress(Exception):
             self.process.wait(10)
 
+    def ask_to_stop(self) -> None:
+        """Close its stdin: the process ends when it has read everything (:meth:`close` waits)."""
+        with contextlib.suppress(OSError):
+            self.process.stdin.close()
+
     def close(self, wait: float = 10.0) -> None:
         """Ask the process to stop (close its stdin), then make sure it has."""
         if self.process.poll() is None:
-            with contextlib.suppress(OSError):
-                self.process.stdin.close()
+            self.ask_to_stop()
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(wait)
         self.kill()

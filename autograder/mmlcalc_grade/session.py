@@ -137,6 +137,8 @@ class WorkerPool:
     def close(self) -> None:
         with self.lock:
             workers, self.idle = self.idle, []
+        for worker in workers:  # all asked to stop first, then waited for: they stop together
+            worker.ask_to_stop()
         for worker in workers:
             worker.close()
 
