@@ -21,6 +21,7 @@ term works after it:
 from __future__ import annotations
 
 import copy
+import functools
 import shutil
 from pathlib import Path
 
@@ -105,12 +106,20 @@ def write_autograded(
         learner = nbformat.from_dict(learner)
     except (ValueError, OSError):
         return None  # nothing nbgrader could show either: the gradebook flags it for a human
-    master_cells = nbformat.read(master.path, as_version=4).cells
+    master_cells = _master_cells(master.path, master.sha256)
     target = autograded_path(course_dir, result)
     target.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(autograded_notebook(master_cells, master, result, learner), str(target))
     _copy_submission_files(folder, target.parent)
     return target
+
+
+@functools.lru_cache(maxsize=16)
+def _master_cells(path: str, sha256: str) -> tuple:
+    """The master's cells, read once per master (not once per learner); ``sha256`` keys it."""
+    import nbformat
+
+    return tuple(nbformat.read(path, as_version=4).cells)
 
 
 def _copy_submission_files(folder, target: Path) -> None:
