@@ -259,6 +259,44 @@ def run_master(edits=None, stub=False) -> dict[str, str]:
     return notebook_runs.run_master(MASTER, TEST_CELLS, edits, stub)
 
 
+def test_the_model_answer_of_task_6_says_what_the_sons_heights_show():
+    """The written answer's claims, on the lecture's data from the lecture's guess (66, 4)."""
+    from mmlcalc.regression import (
+        chi_squared_gradient,
+        gaussian_model,
+        gaussian_model_jacobian,
+        sons_height_histogram,
+        steepest_descent_fit,
+    )
+
+    notebook = nbformat.read(MASTER, as_version=4)
+    (answer,) = [c for c in notebook.cells if grade_id(c) == "w6_rescaling_answer"]
+    for quoted in ("η = 0.004 works", "η = 0.006 already overshoots", "η = 0.001 is safe"):
+        assert quoted in answer.source
+    x, y, u = sons_height_histogram()
+
+    def fit(eta, rescale):
+        return steepest_descent_fit(
+            x, y, gaussian_model, gaussian_model_jacobian, np.array([66.0, 4.0]), eta, u,
+            rescale=rescale, max_steps=1000,
+        )  # fmt: skip
+
+    assert fit(0.004, False).status == "converged"
+    assert fit(0.006, False).status == "diverged"
+    p = np.array([66.0, 4.0])  # the raw steps themselves: σ goes negative within three
+    for _ in range(3):
+        p = p - 0.006 * chi_squared_gradient(x, y, p, gaussian_model, gaussian_model_jacobian, u)
+    assert p[1] < 0
+    slow, good = len(fit(0.001, False).params), len(fit(0.004, False).params)
+    assert fit(0.001, False).status == "converged" and slow > 3 * good  # "several times"
+    rescaled = fit(1.0, True)
+    assert rescaled.status == "converged"
+    # "fewer steps than even the best step size found by trial for the raw gradient"
+    trials = [fit(eta, False) for eta in np.arange(0.0005, 0.0070, 0.0005)]
+    best = min(len(t.params) for t in trials if t.status == "converged")
+    assert len(rescaled.params) < best
+
+
 def test_master_metadata_and_test_cell_shape():
     notebook = nbformat.read(MASTER, as_version=4)
     graded = {
