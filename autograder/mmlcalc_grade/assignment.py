@@ -209,8 +209,10 @@ def _task_title(heading: str) -> str:
     'Task 1 — The secant slope'
     >>> _task_title("Task 6 — Choosing a sensible step $h$ (1 point)")
     'Task 6 — Choosing a sensible step h'
+    >>> _task_title("Task 6 — What does the rescaling buy us? (2 points, marked by hand)")
+    'Task 6 — What does the rescaling buy us?'
     """
-    title = re.sub(r"\s*\(\s*[\d.]+\s+points?\s*\)\s*$", "", heading).strip()
+    title = re.sub(r"\s*\(\s*[\d.]+\s+points?\b[^()]*\)\s*$", "", heading).strip()
     return title.replace("$", "")
 
 
