@@ -249,16 +249,6 @@ def grade_id(cell) -> str | None:
     return cell.metadata.get("nbgrader", {}).get("grade_id")
 
 
-def _run_cell(source: str, filename: str, namespace: dict):
-    """Run a cell as IPython does; the value of its last expression (or None)."""
-    tree = ast.parse(source)
-    last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
-    exec(compile(tree, filename, "exec"), namespace)
-    if last is None:
-        return None
-    return eval(compile(ast.Expression(last.value), filename, "eval"), namespace)
-
-
 def run_master(master: Path, test_cells, edits=None, stub: bool = False) -> dict[str, str]:
     """Run an assignment master's code cells in one namespace, in this process.
 
@@ -288,7 +278,7 @@ def run_master(master: Path, test_cells, edits=None, stub: bool = False) -> dict
         printed = io.StringIO()
         try:
             with np.errstate(all="ignore"), contextlib.redirect_stdout(printed):
-                score = _run_cell(source, str(grade_id(cell)), namespace)
+                score = run_cell(source, namespace, str(grade_id(cell)))
             points = cell.metadata.get("nbgrader", {}).get("points")
             outcome[grade_id(cell)] = ""
             if isinstance(score, (int, float)) and points is not None and score < points:
