@@ -45,12 +45,14 @@ START_ATTEMPTS = 3
 
 @dataclass(frozen=True)
 class Policy:
-    """What only the grader knows, never sent into a sandbox.
+    """How the grader runs learners' code: settings of the grader's own.
 
     ``protected``: host paths a sandbox must hide even inside a folder it shows (the
-    masters, the submissions, the outputs, the cache, the gradebook, the home folder).
+    masters, the submissions, the outputs, the cache, the gradebook, the home folder);
+    they shape the sandbox's command line and are never sent into it.
     ``warm``: modules the worker servers import before forking notebooks (what the
-    masters import, :meth:`~mmlcalc_grade.assignment.Assignment.imported_modules`).
+    masters import, :func:`~mmlcalc_grade.assignment.masters_imports`); only these
+    names reach the server.
     """
 
     isolation: str = "sandbox"
