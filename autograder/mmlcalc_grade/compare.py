@@ -126,35 +126,15 @@ def grade_chunk(grade_id: str, hidden: bool, ref: dict, got: dict | None) -> tup
         return "not-run", f"{part} did not run (the notebook's process ended before it)"
     ref_records = ref.get("records") or []
     got_records = got.get("records") if isinstance(got.get("records"), list) else []
-    shown = _as_hidden if hidden else str
-    for k, (r, g) in enumerate(zip(ref_records, got_records, strict=False), start=1):
-        if not isinstance(g, dict) or g.get("kind") != r.get("kind"):
-            if isinstance(g, dict) and g.get("kind") == "expect" and g.get("ok") is not True:
-                # a check the reference never made, such as the test's own
-                # `if len(path) != len(expected): expect(False, ...)`: its sentence, as stock
-                return "failed", shown(str(g.get("message") or "a check of this test failed"))
-            return "failed", shown(
-                f"{part} (check {k} of {grade_id}) did not run the checks in the expected order"
-            )
-        if hidden:
-            with checks.hidden_tests():  # without the expected value, as stock says it
-                message = compare_record(r, g, hidden=True)
-        else:
-            message = compare_record(r, g)
-        if message is not None:
-            return "failed", shown(message)
+    message = _first_failure(grade_id, hidden, ref_records, got_records)
+    if message is not None:
+        return "failed", message
     error = got.get("error") if isinstance(got.get("error"), dict) else None
     k = len(got_records) + 1
     if error is not None and (
         error.get("type") != "CheckFailed" or len(got_records) < len(ref_records)
     ):
-        status = "timeout" if error.get("type") == "Timeout" else "error"
-        if error.get("type") == "CheckFailed":  # its sentence, as stock shows it
-            return status, shown(str(error.get("message", "")))
-        if hidden:
-            shown = error
-            return status, f"a hidden test (check {k} of {grade_id}) stopped: {error_text(shown)}"
-        return status, f"the visible test of {grade_id} stopped: {error_text(error)}"
+        return _stopped(grade_id, hidden, error, check=k)
     if len(got_records) != len(ref_records):
         return "failed", (
             f"{part} (check {min(k, len(ref_records) + 1)} of {grade_id}) ran "
@@ -208,13 +188,15 @@ def _first_failure(grade_id: str, hidden: bool, ref_records: list, got_records: 
     return None
 
 
-def _stopped(grade_id: str, hidden: bool, error: dict) -> tuple[str, str]:
-    """The verdict of a test cell that an error ended (not a failed check)."""
+def _stopped(grade_id: str, hidden: bool, error: dict, check: int | None = None):
+    """The verdict ``(status, message)`` of a test cell that an error ended; a hidden one
+    says which of its checks (``check``) it was at, when that is known."""
     status = "timeout" if error.get("type") == "Timeout" else "error"
     if error.get("type") == "CheckFailed":  # its sentence, as stock shows it
         return status, (_as_hidden if hidden else str)(str(error.get("message", "")))
     if hidden:
-        return status, f"a hidden test of {grade_id} stopped: {error_text(error)}"
+        where = f"(check {check} of {grade_id})" if check is not None else f"of {grade_id}"
+        return status, f"a hidden test {where} stopped: {error_text(error)}"
     return status, f"the visible test of {grade_id} stopped: {error_text(error)}"
 
 
