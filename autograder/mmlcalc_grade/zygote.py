@@ -278,6 +278,8 @@ def _supervise(config: dict, child: int, receiver: int, relay: int) -> protocol.
                 null = os.open(os.devnull, os.O_WRONLY)
                 os.dup2(null, relay)  # the child reads the end of its requests
                 os.close(null)
+            else:
+                takes = [relay]  # a reply is usually taken at once: no select before it
         if takes and status is None:
             try:
                 pending = pending[os.write(relay, pending) :]
