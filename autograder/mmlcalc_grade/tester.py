@@ -321,17 +321,28 @@ class ServerTransport:
 # --- one job ----------------------------------------------------------------------------------
 
 
-def free_names(source: str) -> set[str]:
-    """Every name the code reads (in any scope): the candidates to look up in the notebook."""
+@functools.lru_cache(maxsize=256)
+def free_names(source: str) -> frozenset[str]:
+    """Every name the code reads (in any scope): the candidates to look up in the notebook.
+
+    Cached, as :func:`compiled`: a test process runs the same master's cells for every
+    notebook, and parsing them took a tenth of its time.
+    """
     try:
         tree = ast.parse(source)
     except SyntaxError:
-        return set()
-    return {
+        return frozenset()
+    return frozenset(
         node.id
         for node in ast.walk(tree)
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
-    }
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def compiled(source: str, filename: str):
+    """The code object of one of the master's cells (immutable: run afresh for each job)."""
+    return compile(source, filename, "exec")
 
 
 class Job:
@@ -403,7 +414,7 @@ class Job:
         self.read_names |= free_names(source)
         try:
             self.look_up(namespace, self.read_names)
-            exec(compile(source, filename, "exec"), namespace)
+            exec(compiled(source, filename), namespace)
         except remote.PeerLost:
             raise
         except remote.CallTimeout:

@@ -254,7 +254,7 @@ def _supervise(config: dict, child: int, receiver: int, relay: int) -> protocol.
     writable = (os.path.dirname(config["home"]), *SCRATCH) if sandboxed else ()
     splitter = frames.Splitter(MAX_MESSAGE_BYTES)
     start = None
-    deadline = next_watch = 0.0
+    deadline = next_watch = next_reap = 0.0
     reason = status = exited_at = None
     eof = False
     relaying, pending = True, b""  # requests read from stdin, not yet taken by the child
@@ -306,9 +306,13 @@ def _supervise(config: dict, child: int, receiver: int, relay: int) -> protocol.
                         deadline = time.monotonic() + start.timeout
                         continue
                     frames.write_raw(_OUT, RELAYED + payload)
-        reaped = _reap(child)  # and the orphans the job left (the server is their init)
-        if status is None and reaped is not None:
-            status, exited_at = reaped, time.monotonic()
+        # reaped (and the orphans the job left: the server is their init) when the child's
+        # pipe ends or falls quiet, and at least every WATCH_INTERVAL: not at every frame
+        if eof or not readable or time.monotonic() >= next_reap:
+            next_reap = time.monotonic() + WATCH_INTERVAL
+            reaped = _reap(child)
+            if status is None and reaped is not None:
+                status, exited_at = reaped, time.monotonic()
         if status is not None and (eof or time.monotonic() - exited_at > 0.2):
             break
         if start is None:
