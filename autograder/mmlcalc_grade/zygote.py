@@ -244,6 +244,29 @@ def _wipe(path: Path) -> None:
             path.unlink()
 
 
+#: The frame a notebook's process sends when its cells are done and the tests may start.
+TESTS_READY = json.dumps(protocol.TestsReady().to_json(), separators=(",", ":")).encode()
+
+
+def _over_limits(start: protocol.Started, child: int, sandboxed: bool, writable) -> str | None:
+    """The limit the job is over (``processes``, ``memory``, ``disk``), or None.
+
+    Checked every WATCH_INTERVAL, and once more before the tests start: a notebook whose
+    cells overran a limit between two checks is stopped before any test runs, as one
+    caught in the act, not after the first tests (a race the suite lost under load).
+    """
+    pids = _job_pids(child, sandboxed)
+    if sandboxed and start.processes and len(pids) > start.processes:
+        return "processes"  # RLIMIT_NPROC does not hold where the grader runs as root
+    memory = start.memory_mb * 2**20
+    if memory and _memory_bytes(pids) > memory:
+        return "memory"
+    disk = start.disk_mb * 2**20
+    if sandboxed and disk and _used_bytes(writable) > disk:
+        return "disk"
+    return None
+
+
 def _supervise(config: dict, child: int, receiver: int, relay: int) -> protocol.JobEnd | None:
     """Relay the child's frames, enforce the job's limits, clean up; the ``end`` frame.
 
@@ -305,7 +328,13 @@ def _supervise(config: dict, child: int, receiver: int, relay: int) -> protocol.
                         start = protocol.Started.from_json(json.loads(payload))
                         deadline = time.monotonic() + start.timeout
                         continue
+                    if payload == TESTS_READY:  # the cells are done: their limits, checked now
+                        reason = _over_limits(start, child, sandboxed, writable)
+                        if reason:
+                            break
                     frames.write_raw(_OUT, RELAYED + payload)
+                if reason:
+                    break
         # reaped (and the orphans the job left: the server is their init) when the child's
         # pipe ends or falls quiet, and at least every WATCH_INTERVAL: not at every frame
         if eof or not readable or time.monotonic() >= next_reap:
@@ -323,17 +352,8 @@ def _supervise(config: dict, child: int, receiver: int, relay: int) -> protocol.
             break
         if now >= next_watch:
             next_watch = now + WATCH_INTERVAL
-            pids = _job_pids(child, sandboxed)
-            if sandboxed and start.processes and len(pids) > start.processes:
-                reason = "processes"  # RLIMIT_NPROC does not hold where the grader runs as root
-                break
-            memory = start.memory_mb * 2**20
-            if memory and _memory_bytes(pids) > memory:
-                reason = "memory"
-                break
-            disk = start.disk_mb * 2**20
-            if sandboxed and disk and _used_bytes(writable) > disk:
-                reason = "disk"
+            reason = _over_limits(start, child, sandboxed, writable)
+            if reason:
                 break
     clean, status = _kill_job(child, sandboxed, status)
     os.close(receiver)
