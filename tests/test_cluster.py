@@ -136,6 +136,9 @@ def test_a_worker_killed_mid_batch_loses_and_doubles_nothing(prepared, client):
     assert pids[victim] not in client.run(os.getpid).values()  # the process really died
 
 
+FAILER = "week1_correct_03"
+
+
 def crash_the_crasher(job, bundle, plugin):
     """The grading task, except that the crasher's submission kills its worker process."""
     if job.student_id == CRASHER:
@@ -143,26 +146,58 @@ def crash_the_crasher(job, bundle, plugin):
     return grade_portable(job, bundle, plugin)
 
 
+def fail_the_failer(job, bundle, plugin):
+    """The grading task, except that grading the failer's submission raises (a grader bug)."""
+    if job.student_id == FAILER:
+        raise ValueError("a bug in the grader")
+    return grade_portable(job, bundle, plugin)
+
+
 def test_a_submission_that_crashes_its_worker_three_times_is_crashed_and_the_batch_goes_on(
     prepared, client
 ):
+    """The crasher and an honest submission share one task, so Dask blames both for each of
+    the worker's deaths (KilledWorker for both); graded again alone, the honest one gets its
+    grade and the crasher, which stops its worker three more times, is ``crashed``."""
     import cloudpickle
 
     cloudpickle.register_pickle_by_value(sys.modules[__name__])  # workers cannot import tests/
     ready, local = prepared
     jobs = [job for job in ready.jobs if job.student_id in (CRASHER, "week1_correct_00")]
     started = time.monotonic()
-    results, _ = grade(client, jobs, task=crash_the_crasher)
+    results, _ = grade(client, jobs, task=crash_the_crasher, chunk=2)
     by_student = {r.student_id: r for r in results}
     assert sorted(by_student) == sorted({CRASHER, "week1_correct_00"})
+    assert len(results) == 2
     crashed = by_student[CRASHER]
     assert crashed.status == "crashed" and crashed.score == 0
-    assert f"{CRASH_ATTEMPTS} times" in crashed.notes[-1]
+    assert f"{CRASH_ATTEMPTS} times while nothing else was being graded" in crashed.notes[-1]
     assert all(t.status == "not-run" for t in crashed.tests)
+    bystander = by_student["week1_correct_00"]
+    assert outcome(bystander) == local[("week1_correct_00", bystander.notebook)]
+    client.wait_for_workers(2, timeout=300)
+    print(f"six crashes took {time.monotonic() - started:.0f} s")
+
+
+def test_a_submission_whose_grading_raises_costs_only_itself(prepared, client):
+    """Grading one submission of a chunk raises every time: it is sent again alone
+    (``TASK_RETRIES`` times), then ``crashed`` with the error; its chunk-mates are graded."""
+    import cloudpickle
+
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    ready, local = prepared
+    jobs = [job for job in ready.jobs if job.student_id.startswith("week1_correct_")]
+    assert FAILER in {job.student_id for job in jobs} and len(jobs) == 2
+    results, _ = grade(client, jobs, task=fail_the_failer, chunk=2)
+    by_student = {r.student_id: r for r in results}
+    assert len(results) == 2
+    failed = by_student[FAILER]
+    assert failed.status == "crashed" and failed.score == 0
+    assert "the grader failed on this submission (ValueError: a bug in the grader)" in (
+        failed.notes[-1]
+    )
     other = by_student["week1_correct_00"]
     assert outcome(other) == local[("week1_correct_00", other.notebook)]
-    client.wait_for_workers(2, timeout=300)
-    print(f"three crashes took {time.monotonic() - started:.0f} s")
 
 
 def test_workers_that_cannot_sandbox_refuse_and_the_coordinator_says_why(prepared, client):

@@ -93,21 +93,46 @@ def ungraded(job: SubmissionJob, status: str, why: str, notes=()) -> SubmissionR
     )
 
 
-def read_learner_notebook(path: str):
-    """``(notebook, notes)`` or raise ValueError with a one-line reason.
+@dataclass(frozen=True)
+class Submitted:
+    """What a learner handed in, as bytes: the notebook, and the other files of the submission
+    folder as ``(relative path, bytes)`` pairs. A worker of a cluster grades from these,
+    without writing them anywhere first."""
 
-    A notebook in today's format (nbformat 4) is its JSON as it is (a dict: grading reads
-    cells with ``.get``, and nbformat's validation would cost ~4 ms a notebook that
-    decides nothing); an older one is converted by nbformat.
-    """
+    notebook: bytes
+    files: tuple[tuple[str, bytes], ...] = ()
+
+
+def read_notebook_bytes(path: str) -> bytes:
+    """The notebook file's bytes, or raise ValueError (empty, too large) or OSError."""
     file = Path(path)
     size = file.stat().st_size
     if size == 0:
         raise ValueError("the notebook file is empty")
     if size > MAX_NOTEBOOK_BYTES:
         raise ValueError(f"the notebook file is too large ({size} bytes)")
+    return file.read_bytes()
+
+
+def read_learner_notebook(path: str):
+    """``(notebook, notes)`` of the file at ``path``, or raise ValueError with a one-line
+    reason (see :func:`parse_learner_notebook`)."""
+    return parse_learner_notebook(read_notebook_bytes(path))
+
+
+def parse_learner_notebook(data: bytes):
+    """``(notebook, notes)`` or raise ValueError with a one-line reason.
+
+    A notebook in today's format (nbformat 4) is its JSON as it is (a dict: grading reads
+    cells with ``.get``, and nbformat's validation would cost ~4 ms a notebook that
+    decides nothing); an older one is converted by nbformat.
+    """
+    if not data:
+        raise ValueError("the notebook file is empty")
+    if len(data) > MAX_NOTEBOOK_BYTES:
+        raise ValueError(f"the notebook file is too large ({len(data)} bytes)")
     try:
-        text = file.read_bytes().decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise ValueError(f"the notebook is not UTF-8 text ({error.reason})") from None
     try:
@@ -143,21 +168,30 @@ def read_learner_notebook(path: str):
     return notebook, notes
 
 
-def submission_files(job: SubmissionJob) -> list[tuple[str, bytes]]:
-    """``(relative path, bytes)`` of the submission folder, then the notebook as the master's name.
+def folder_files(folder: str | None) -> list[tuple[str, bytes]]:
+    """``(relative path, bytes)`` of the files of a submission folder (none for ``None``).
 
     Links, checkpoints and anything past :data:`MAX_COPY_BYTES` in all are left out.
     """
     files, total = [], 0
-    if job.submission_dir:
-        folder = Path(job.submission_dir)
-        for item in sorted(folder.rglob("*")):
+    if folder:
+        root = Path(folder)
+        for item in sorted(root.rglob("*")):
             if ".ipynb_checkpoints" in item.parts or item.is_symlink() or not item.is_file():
                 continue
             total += item.stat().st_size
             if total > MAX_COPY_BYTES:
                 break
-            files.append((item.relative_to(folder).as_posix(), item.read_bytes()))
+            files.append((item.relative_to(root).as_posix(), item.read_bytes()))
+    return files
+
+
+def submission_files(job: SubmissionJob) -> list[tuple[str, bytes]]:
+    """``(relative path, bytes)`` of the submission folder, then the notebook as the master's name.
+
+    Links, checkpoints and anything past :data:`MAX_COPY_BYTES` in all are left out.
+    """
+    files = folder_files(job.submission_dir)
     if job.notebook_path:
         files.append((job.master.name, Path(job.notebook_path).read_bytes()))
     return files
@@ -200,13 +234,20 @@ def _not_run_notes(job: SubmissionJob, reports: Reports) -> tuple[str, str | Non
     return "crashed", ending.why
 
 
-def grade_submission(job: SubmissionJob, session: GradingSession) -> SubmissionResult:
-    """Grade one learner notebook: the work unit of a batch (plain data in, plain data out)."""
+def grade_submission(
+    job: SubmissionJob, session: GradingSession, submitted: Submitted | None = None
+) -> SubmissionResult:
+    """Grade one learner notebook: the work unit of a batch (plain data in, plain data out).
+
+    The notebook and the submission folder's files are read from ``job``'s paths, or taken
+    from ``submitted`` when the caller holds them as bytes (a cluster's worker).
+    """
     started = time.monotonic()
-    if job.notebook_path is None:
+    if submitted is None and job.notebook_path is None:
         return ungraded(job, "missing", "no notebook was submitted for this part")
     try:
-        notebook, read_notes = read_learner_notebook(job.notebook_path)
+        data = read_notebook_bytes(job.notebook_path) if submitted is None else submitted.notebook
+        notebook, read_notes = parse_learner_notebook(data)
         built = build_program(job.master, notebook)
     except (ValueError, OSError) as error:
         return ungraded(job, "invalid-notebook", str(error))
@@ -215,9 +256,10 @@ def grade_submission(job: SubmissionJob, session: GradingSession) -> SubmissionR
             job, "invalid-notebook", f"the notebook cannot be read: {type(error).__name__}"
         )
     try:
-        files = submission_files(job)
+        others = folder_files(job.submission_dir) if submitted is None else submitted.files
     except OSError as error:
         return ungraded(job, "invalid-notebook", f"the submission cannot be read: {error}")
+    files = [*others, (job.master.name, data)]
     folder = str(Path(job.master.path).parent)
     reports = run_worker(
         session, built.program, job.limits, "learner", job.deadlines, files, folder

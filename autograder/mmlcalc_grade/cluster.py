@@ -9,8 +9,9 @@ function, :func:`mmlcalc_grade.batch.grade_submission`; Dask only decides where 
   system: each task carries a :class:`PortableJob` (the submission's files and notebook
   as bytes, its limits and deadlines); the master, the reference records and the master
   folder's support files travel once per batch as a :class:`Bundle` (a Dask future every
-  task depends on, so a worker fetches it once). The worker writes them into a scratch
-  folder of its own, grades, deletes them, and returns a
+  task depends on, so a worker fetches it once). The worker writes a bundle's support
+  files once into a scratch folder of its own; a submission's bytes go straight to the
+  work unit (nothing written per submission), which returns a
   :class:`~mmlcalc_grade.batch.SubmissionResult` (plain data).
 * **One session per worker.** :class:`GradingPlugin` (a Dask ``WorkerPlugin``) keeps one
   :class:`~mmlcalc_grade.session.GradingSession` per worker, with its warm sandboxed test
@@ -21,12 +22,18 @@ function, :func:`mmlcalc_grade.batch.grade_submission`; Dask only decides where 
   why, and the coordinator prints each such worker with its reason (no worker able to
   sandbox: nothing is graded, exit status 2). Only the coordinator's explicit
   ``isolation="none"`` grades unsandboxed (resource ``mmlcalc-grade-none-<digest>``).
-* **Retries.** A task whose worker dies is run again elsewhere (Dask reschedules it;
-  ``retries`` also covers a task that raised); a submission that took its worker down
-  :data:`CRASH_ATTEMPTS` times gets the status ``crashed`` and the batch goes on.
-* **Streaming.** Results come back as they complete (``as_completed``), at most
-  ``window`` submissions in flight, so the coordinator holds neither every notebook nor
-  every task at once.
+* **Chunks.** A task grades up to :data:`MAX_CHUNK` submissions of one master in turn
+  (:func:`grade_chunk`): each task costs the scheduler, the client and the worker CPU that
+  the grading needs.
+* **Retries.** A task whose worker dies is run again elsewhere (Dask reschedules it); a
+  job whose grading raised is sent again alone, :data:`TASK_RETRIES` times at most. Dask
+  blames a worker's death on every task the worker held, so a task that ends with
+  ``KilledWorker`` only makes its submissions suspects: after the batch, each is graded
+  alone on the cluster, and only one that stops its worker :data:`CRASH_ATTEMPTS` times
+  then gets the status ``crashed`` (:class:`_Stream`). The batch goes on either way.
+* **Streaming.** Results come back as they complete (``as_completed``, gathered in the
+  client's event loop), at most ``window`` submissions in flight, so the coordinator
+  holds neither every notebook nor every task at once.
 """
 
 from __future__ import annotations
@@ -44,11 +51,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .batch import (
-    MAX_NOTEBOOK_BYTES,
     SubmissionJob,
     SubmissionResult,
+    Submitted,
+    folder_files,
     grade_submission,
-    submission_files,
+    read_notebook_bytes,
     ungraded,
 )
 from .deadlines import Deadlines
@@ -60,8 +68,12 @@ logger = logging.getLogger("mmlcalc_grade.cluster")
 
 #: A submission whose task took its worker down this many times is ``crashed``.
 CRASH_ATTEMPTS = 3
-#: Extra runs of a task that raised (not a dead worker: that is :data:`CRASH_ATTEMPTS`).
+#: Extra runs of a job whose grading raised (not a dead worker: that is :data:`CRASH_ATTEMPTS`).
 TASK_RETRIES = 2
+#: Most submissions one task grades. Each task costs the scheduler, the client and the worker
+#: a few milliseconds of CPU, taken from the cores that grade: four a task keeps the Dask
+#: throughput within a few per cent of the local pool's (``benchmarks/grading_scale.py``).
+MAX_CHUNK = 4
 #: Seconds to wait for a first worker able to grade before giving up.
 WORKER_WAIT = 120.0
 
@@ -126,8 +138,7 @@ class PortableJob:
     student_id: str
     assignment_id: str
     master_name: str
-    notebook: bytes  # the learner's notebook
-    files: tuple[tuple[str, bytes], ...]  # the submission folder's files (relative path, bytes)
+    submitted: Submitted  # the learner's notebook and the submission folder's files
     notes: tuple[str, ...] = ()
     limits: Limits = field(default_factory=Limits)
     deadlines: Deadlines = field(default_factory=lambda: Deadlines(notebook=300.0, cell=30.0))
@@ -135,24 +146,20 @@ class PortableJob:
 
 def portable(job: SubmissionJob) -> PortableJob | None:
     """``job`` as bytes, or None when it needs no worker: nothing submitted, or a notebook
-    this machine cannot read or that is too large (the work unit says so without running any
-    learner's code, so the coordinator runs it right here)."""
+    this machine cannot read, that is empty or too large (the work unit says so without
+    running any learner's code, so the coordinator runs it right here)."""
     if job.notebook_path is None:
         return None
     try:
-        path = Path(job.notebook_path)
-        if path.stat().st_size > MAX_NOTEBOOK_BYTES:
-            return None
-        notebook = path.read_bytes()
-        files = tuple(submission_files(replace(job, notebook_path=None)))
-    except OSError:
+        notebook = read_notebook_bytes(job.notebook_path)
+        files = tuple(folder_files(job.submission_dir))
+    except (ValueError, OSError):
         return None
     return PortableJob(
         job.student_id,
         job.assignment_id,
         job.master.name,
-        notebook,
-        files,
+        Submitted(notebook, files),
         job.notes,
         job.limits,
         job.deadlines,
@@ -258,34 +265,17 @@ class GradingPlugin(_worker_plugin_base()):
         if self.refusal is not None or self.session is None:
             raise WorkerCannotSandbox(self.refusal or "the worker's grading session is not set up")
         master, reference, _support = bundle.masters[job.master_name]
-        folder = self.master_folder(bundle)
-        place = Path(tempfile.mkdtemp(prefix="job-", dir=self.scratch))
-        try:
-            submission = place / "submission"
-            submission.mkdir()
-            for relative, data in job.files:
-                target = (submission / relative).resolve()
-                if not target.is_relative_to(submission.resolve()):
-                    continue  # cannot happen from submission_files; never write outside
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(data)
-            notebook = place / "notebook" / job.master_name
-            notebook.parent.mkdir()
-            notebook.write_bytes(job.notebook)
-            local = SubmissionJob(
-                student_id=job.student_id,
-                assignment_id=job.assignment_id,
-                master=replace(master, path=str(folder / job.master_name)),
-                reference=reference,
-                notebook_path=str(notebook),
-                submission_dir=str(submission),
-                notes=job.notes,
-                limits=job.limits,
-                deadlines=job.deadlines,
-            )
-            return grade_submission(local, self.session)
-        finally:
-            shutil.rmtree(place, ignore_errors=True)
+        local = SubmissionJob(
+            student_id=job.student_id,
+            assignment_id=job.assignment_id,
+            master=replace(master, path=str(self.master_folder(bundle) / job.master_name)),
+            reference=reference,
+            notebook_path=None,  # the notebook and the files come as bytes: nothing is written
+            notes=job.notes,
+            limits=job.limits,
+            deadlines=job.deadlines,
+        )
+        return grade_submission(local, self.session, job.submitted)
 
 
 def _plugin(name: str) -> GradingPlugin:
@@ -299,9 +289,35 @@ def _plugin(name: str) -> GradingPlugin:
 
 
 def grade_portable(job: PortableJob, bundle: Bundle, plugin: str) -> SubmissionResult:
-    """The task a worker runs: materialise ``job`` and call the work unit in the session of
-    the worker's plugin named ``plugin``."""
+    """Grade one submission on this worker: the work unit, in the session of the worker's
+    plugin named ``plugin``."""
     return _plugin(plugin).grade(job, bundle)
+
+
+@dataclass(frozen=True)
+class GraderFailure:
+    """What a task returns for a job whose grading raised on the worker: a fault of the
+    grader or of the worker, never of the learner's code (which runs in other processes and
+    ends as a status of its own). The coordinator runs the job again, alone."""
+
+    error: str
+
+
+def grade_chunk(task: Callable, items: tuple[PortableJob, ...], bundle: Bundle, plugin: str):
+    """The Dask task: ``task(item, bundle, plugin)`` for each of ``items`` in turn (``task`` is
+    :func:`grade_portable`; tests wrap it). One result per item: a
+    :class:`~mmlcalc_grade.batch.SubmissionResult`, or a :class:`GraderFailure` when grading
+    that item raised, so its chunk-mates keep their grades. A worker that cannot grade raises
+    :class:`WorkerCannotSandbox` for the whole chunk."""
+    results = []
+    for item in items:
+        try:
+            results.append(task(item, bundle, plugin))
+        except WorkerCannotSandbox:
+            raise
+        except Exception as error:
+            results.append(GraderFailure(f"{type(error).__name__}: {str(error)[:200]}"))
+    return results
 
 
 def _worker_status(name: str, dask_worker=None) -> str | None:
@@ -354,6 +370,7 @@ def grade_on_cluster(
     client=None,
     total: int | None = None,
     window: int | None = None,
+    chunk: int | None = None,
     note: Callable[[str], None] = _stderr_note,
     task: Callable = grade_portable,
     on_result: Callable[[SubmissionJob, SubmissionResult], None] | None = None,
@@ -363,7 +380,8 @@ def grade_on_cluster(
 
     ``policy`` is the coordinator's (``isolation`` decides which workers may grade; its
     protected paths are hidden on workers too). At most ``window`` submissions are in
-    flight (default: four per grading slot, at least 32). Raises
+    flight (default: four per grading slot, at least 32), ``chunk`` to a task (default
+    :func:`chunk_size`). Raises
     :class:`SandboxUnavailable` before grading anything when no worker can grade.
     ``task`` is what workers run (tests substitute a wrapper of :func:`grade_portable`).
     ``on_result(job, result)`` is called as each result comes in, before it is yielded (as
@@ -395,101 +413,165 @@ def grade_on_cluster(
             raise
         slots = sum(info.get("nthreads", 1) for info in client.scheduler_info()["workers"].values())
         window = window or max(32, 4 * max(slots, able))
-        yield from _stream(
-            client, as_completed, KilledWorker, iter(jobs), policy, progress, total,
-            window, task, on_result,
-        )  # fmt: skip
+        chunk = min(chunk or chunk_size(total, slots), window)
+        stream = _Stream(
+            client, iter(jobs), policy, window, chunk, task, as_completed, KilledWorker
+        )
+        for done, (job, result) in enumerate(stream.results(), start=1):
+            if on_result is not None:
+                on_result(job, result)
+            if progress is not None:
+                progress(done, max(total or 0, done + stream.waiting()))
+            yield result
     finally:
         if own:
             client.close()
 
 
-def _stream(
-    client, as_completed, KilledWorker, jobs, policy, progress, total, window, task, on_result
-):
-    batch = uuid.uuid4().hex[:8]
-    bundles: dict[str, object] = {}  # master name -> the future of its batch's Bundle
-    pending: dict = {}  # future -> its SubmissionJob
-    done = 0
-    resources = {resource_name(policy): 1}
-    name = plugin_name(policy)
-    running = as_completed(loop=client.loop)  # this client's, never a default one
+def chunk_size(total: int | None, slots: int) -> int:
+    """Submissions a task: up to :data:`MAX_CHUNK`, as long as every grading slot still gets
+    eight tasks or more (a small class is spread over all workers); one when the number of
+    submissions is not known."""
+    if not total:
+        return 1
+    return max(1, min(MAX_CHUNK, total // (8 * max(1, slots))))
 
-    def report(job, result):
-        if on_result is not None:
-            on_result(job, result)
-        if progress is not None:
-            progress(done, max(total or 0, done + len(pending)))
 
-    def bundle_for(job: SubmissionJob):
-        # one Bundle per assignment's masters; a future whose lineage holds the data, so a
-        # worker that dies with its copy costs a recomputation, not the batch
-        if job.master.name not in bundles:
-            bundle = Bundle.of({job.master.name: job})
-            bundles[job.master.name] = client.submit(
-                _identity, bundle, key=f"mmlcalc-bundle-{bundle.key}-{batch}", pure=False
-            )
-        return bundles[job.master.name]
+@dataclass
+class _Entry:
+    """A job on its way through the cluster."""
 
-    def submit(job: SubmissionJob) -> tuple[SubmissionJob, SubmissionResult] | None:
-        item = portable(job)
-        if item is None:
-            return job, grade_here(job)
-        key = f"mmlcalc-grade-{batch}-{uuid.uuid4().hex[:12]}"
-        future = client.submit(
-            task, item, bundle_for(job), name,
-            key=key, pure=False, retries=TASK_RETRIES, resources=resources,
+    job: SubmissionJob
+    item: PortableJob
+    failures: int = 0  # times its grading raised (GraderFailure, a task that erred)
+
+
+class _Stream:
+    """The coordinator's loop: submissions go out in chunks, at most ``window`` in flight;
+    results come back as their tasks complete.
+
+    When a worker dies, Dask blames every task it held, the one that ran and those waiting
+    behind it; after :data:`CRASH_ATTEMPTS` deaths a task ends with ``KilledWorker``. So
+    its submissions are *suspects*, not culprits: after the rest of the batch, each one is
+    graded again alone on the whole cluster, where a worker's death can only be its own
+    doing. Only a suspect that stops its worker :data:`CRASH_ATTEMPTS` more times then is
+    ``crashed``; a bystander gets its grade.
+    """
+
+    def __init__(self, client, jobs, policy, window, chunk, task, as_completed, killed):
+        self.client, self.jobs, self.window, self.chunk, self.task = (
+            client, jobs, window, chunk, task,
         )  # fmt: skip
-        pending[future] = job
-        running.add(future)
-        return None
+        self.killed = killed  # the KilledWorker class
+        self.batch = uuid.uuid4().hex[:8]
+        self.resources = {resource_name(policy): 1}
+        self.plugin = plugin_name(policy)
+        self.bundles: dict[str, object] = {}  # master name -> the future of its Bundle
+        self.buffers: dict[str, list[_Entry]] = {}  # master name -> entries not yet sent
+        self.pending: dict = {}  # future -> its entries
+        self.in_flight = 0  # submissions sent and not back
+        self.exhausted = False
+        self.suspects: list[_Entry] = []
+        # this client's loop, never a default one; results gathered in the event loop
+        self.running = as_completed(loop=client.loop, with_results=True, raise_errors=False)
 
-    exhausted = False
+    def waiting(self) -> int:
+        return self.in_flight + sum(map(len, self.buffers.values()))
 
-    def top_up():
-        nonlocal exhausted, done
-        immediate = []
-        while not exhausted and len(pending) < window:
-            job = next(jobs, None)
+    def results(self) -> Iterator[tuple[SubmissionJob, SubmissionResult]]:
+        yield from self._top_up()
+        while self.pending:
+            entries, retry = self._settle(*next(self.running), alone=False)
+            yield from entries
+            for entry in retry:
+                self._send([entry])
+            yield from self._top_up()
+        queue = list(reversed(self.suspects))  # alone, one at a time, in the order they came
+        while queue:
+            self._send([queue.pop()])
+            entries, retry = self._settle(*next(self.running), alone=True)
+            yield from entries
+            queue.extend(retry)
+
+    def _top_up(self) -> list[tuple[SubmissionJob, SubmissionResult]]:
+        """Send jobs until ``window`` are in flight; the results of those that need no worker
+        (returned once the others are on their way)."""
+        here = []
+        while not self.exhausted and self.waiting() < self.window:
+            job = next(self.jobs, None)
             if job is None:
-                exhausted = True
+                self.exhausted = True
                 break
-            result = submit(job)
-            if result is not None:
-                immediate.append(result)
-        return immediate
+            item = portable(job)
+            if item is None:  # nothing to run: the coordinator says why right here
+                here.append((job, grade_here(job)))
+                continue
+            buffer = self.buffers.setdefault(job.master.name, [])
+            buffer.append(_Entry(job, item))
+            if len(buffer) >= self.chunk:
+                self._send(self.buffers.pop(job.master.name))
+        if self.exhausted or self.in_flight == 0:  # nothing else would fill them
+            for name in list(self.buffers):
+                self._send(self.buffers.pop(name))
+        return here
 
-    for job, result in top_up():
-        done += 1
-        report(job, result)
-        yield result
-    while pending:
-        future = next(running)
-        job = pending.pop(future)
-        try:
-            result = future.result()
-        except KilledWorker:
-            result = not_graded(
-                job,
-                "crashed",
-                f"grading this submission stopped its grading worker {CRASH_ATTEMPTS} times "
-                "(the worker process died each time); it was not graded",
+    def _bundle(self, job: SubmissionJob):
+        # one Bundle per master; a future whose lineage holds the data, so a worker that dies
+        # with its copy costs a recomputation, not the batch
+        name = job.master.name
+        if name not in self.bundles:
+            bundle = Bundle.of({name: job})
+            self.bundles[name] = self.client.submit(
+                _identity, bundle, key=f"mmlcalc-bundle-{bundle.key}-{self.batch}", pure=False
             )
-        except Exception as error:  # one bad job never sinks the batch
-            result = not_graded(
-                job,
-                "crashed",
-                f"the grader failed on this submission ({type(error).__name__}: "
-                f"{str(error)[:200]}); it was not graded",
-            )
+        return self.bundles[name]
+
+    def _send(self, entries: list[_Entry]) -> None:
+        future = self.client.submit(
+            grade_chunk, self.task, tuple(e.item for e in entries), self._bundle(entries[0].job),
+            self.plugin, key=f"mmlcalc-grade-{self.batch}-{uuid.uuid4().hex[:12]}", pure=False,
+            resources=self.resources,
+        )  # fmt: skip
+        self.pending[future] = entries
+        self.in_flight += len(entries)
+        self.running.add(future)
+
+    def _settle(self, future, outcome, alone: bool):
+        """``(finished (job, result) pairs, entries to send again)`` from a task's outcome."""
+        entries = self.pending.pop(future)
+        self.in_flight -= len(entries)
+        status = future.status
         future.release()
-        done += 1
-        report(job, result)
-        yield result
-        for extra_job, extra in top_up():
-            done += 1
-            report(extra_job, extra)
-            yield extra
+        finished, retry = [], []
+        if status == "finished":
+            for entry, result in zip(entries, outcome, strict=True):
+                if isinstance(result, GraderFailure):
+                    self._failed(entry, result.error, finished, retry)
+                else:
+                    finished.append((entry.job, result))
+            return finished, retry
+        error = outcome[1] if isinstance(outcome, tuple) else outcome
+        if isinstance(error, self.killed) and not alone:
+            self.suspects.extend(entries)
+        elif isinstance(error, self.killed):
+            why = (
+                f"grading this submission stopped its grading worker {CRASH_ATTEMPTS} times "
+                "while nothing else was being graded (the worker process died each time); "
+                "it was not graded"
+            )
+            finished += [(e.job, not_graded(e.job, "crashed", why)) for e in entries]
+        else:  # the task itself failed: each of its submissions again, alone
+            for entry in entries:
+                self._failed(entry, f"{type(error).__name__}: {str(error)[:200]}", finished, retry)
+        return finished, retry
+
+    def _failed(self, entry: _Entry, error: str, finished: list, retry: list) -> None:
+        entry.failures += 1
+        if entry.failures > TASK_RETRIES:
+            why = f"the grader failed on this submission ({error}); it was not graded"
+            finished.append((entry.job, not_graded(entry.job, "crashed", why)))
+        else:
+            retry.append(entry)
 
 
 def _identity(value):
