@@ -21,7 +21,12 @@ pytest.importorskip("distributed", reason='needs Dask distributed: pip install "
 
 from mmlcalc_grade import cli
 from mmlcalc_grade.batch import run_batch
-from mmlcalc_grade.cluster import CRASH_ATTEMPTS, grade_on_cluster, grade_portable
+from mmlcalc_grade.cluster import (
+    CRASH_ATTEMPTS,
+    MESSAGE_LOG,
+    grade_on_cluster,
+    grade_portable,
+)
 from mmlcalc_grade.sandbox import SandboxUnavailable
 from mmlcalc_grade.session import GradingSession, Policy
 
@@ -112,21 +117,39 @@ def test_grading_workers_stop_sampling_their_stacks(prepared, client):
         assert "heartbeat" in names
 
 
+def test_dask_keeps_a_short_log_of_the_messages_that_carry_submissions(prepared, client):
+    """Each message handing a worker its tasks carries their notebooks; Dask's connections
+    keep the last 1000 messages they sent (for debugging), which held 200 MB more in the
+    coordinator for 2,000 submissions. After a batch, the scheduler's connections to the
+    workers and the client's to the scheduler keep MESSAGE_LOG at most."""
+    grade(client, prepared[0].jobs[:2])
+
+    def lengths(dask_scheduler=None):
+        return [comm.recent_message_log.maxlen for comm in dask_scheduler.stream_comms.values()]
+
+    scheduler_side = client.run_on_scheduler(lengths)
+    assert len(scheduler_side) == 2 and all(n <= MESSAGE_LOG for n in scheduler_side)
+    assert client.scheduler_comm.recent_message_log.maxlen <= MESSAGE_LOG
+
+
 def test_a_worker_killed_mid_batch_loses_and_doubles_nothing(prepared, client):
-    """SIGKILL to one worker process as soon as the first result is back: its submissions are
+    """SIGKILL to one worker process as soon as the first result graded on a worker is back
+    (the coordinator itself answers for an empty notebook at once): its submissions are
     graded again elsewhere; every one comes back once, scored as on the local pool."""
     ready, local = prepared
     jobs = [job for job in ready.jobs if job.student_id != CRASHER]
     pids = client.run(os.getpid)
     victim = sorted(pids)[0]
-    results = []
+    results, killed = [], False
     for result in grade_on_cluster(jobs, client=client, policy=Policy(), note=lambda _: None):
         results.append(result)
-        if len(results) == 1:
+        if result.status == "graded" and not killed:
+            killed = True
             busy = client.processing()
             victim = max(busy, key=lambda worker: len(busy[worker])) if busy else victim
             assert busy.get(victim), "the killed worker should hold submissions in flight"
             os.kill(pids[victim], signal.SIGKILL)
+    assert killed
     keys = [(r.student_id, r.notebook) for r in results]
     assert sorted(keys) == sorted((j.student_id, j.master.name) for j in jobs)
     assert {k: outcome(r) for k, r in zip(keys, results, strict=True)} == {
@@ -193,8 +216,9 @@ def test_a_submission_whose_grading_raises_costs_only_itself(prepared, client):
     assert len(results) == 2
     failed = by_student[FAILER]
     assert failed.status == "crashed" and failed.score == 0
-    assert "the grader failed on this submission (ValueError: a bug in the grader)" in (
-        failed.notes[-1]
+    assert (
+        "the grader failed on this submission (ValueError: a bug in the grader)"
+        in (failed.notes[-1])
     )
     other = by_student["week1_correct_00"]
     assert outcome(other) == local[("week1_correct_00", other.notebook)]

@@ -168,16 +168,19 @@ def parse_learner_notebook(data: bytes):
     return notebook, notes
 
 
-def folder_files(folder: str | None) -> list[tuple[str, bytes]]:
+def folder_files(folder: str | None, notebook: str | None = None) -> list[tuple[str, bytes]]:
     """``(relative path, bytes)`` of the files of a submission folder (none for ``None``).
 
-    Links, checkpoints and anything past :data:`MAX_COPY_BYTES` in all are left out.
+    Links, checkpoints, the file ``notebook`` (the learner's notebook is copied under the
+    master's name anyway, last) and anything past :data:`MAX_COPY_BYTES` in all are left out.
     """
     files, total = [], 0
     if folder:
         root = Path(folder)
         for item in sorted(root.rglob("*")):
             if ".ipynb_checkpoints" in item.parts or item.is_symlink() or not item.is_file():
+                continue
+            if item.relative_to(root).as_posix() == notebook:
                 continue
             total += item.stat().st_size
             if total > MAX_COPY_BYTES:
@@ -191,7 +194,7 @@ def submission_files(job: SubmissionJob) -> list[tuple[str, bytes]]:
 
     Links, checkpoints and anything past :data:`MAX_COPY_BYTES` in all are left out.
     """
-    files = folder_files(job.submission_dir)
+    files = folder_files(job.submission_dir, job.master.name if job.notebook_path else None)
     if job.notebook_path:
         files.append((job.master.name, Path(job.notebook_path).read_bytes()))
     return files
@@ -256,7 +259,11 @@ def grade_submission(
             job, "invalid-notebook", f"the notebook cannot be read: {type(error).__name__}"
         )
     try:
-        others = folder_files(job.submission_dir) if submitted is None else submitted.files
+        others = (
+            folder_files(job.submission_dir, job.master.name)
+            if submitted is None
+            else submitted.files
+        )
     except OSError as error:
         return ungraded(job, "invalid-notebook", f"the submission cannot be read: {error}")
     files = [*others, (job.master.name, data)]

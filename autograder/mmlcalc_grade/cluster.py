@@ -46,6 +46,7 @@ import shutil
 import sys
 import tempfile
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -74,6 +75,13 @@ TASK_RETRIES = 2
 #: a few milliseconds of CPU, taken from the cores that grade: four a task keeps the Dask
 #: throughput within a few per cent of the local pool's (``benchmarks/grading_scale.py``).
 MAX_CHUNK = 4
+#: Messages each Dask connection keeps of those it sent, for debugging (Dask's
+#: ``distributed.admin.low-level-log-length``, 1000 by default). A message that hands tasks
+#: to a worker carries their submissions (a notebook is some 50 kB), so with 1000 the
+#: scheduler held the last 1000 such messages per worker, and the client as many of its
+#: own: 200 MB more in the coordinator for 2,000 submissions, and gigabytes on the
+#: scheduler of a cluster of a hundred workers. The coordinator sets this on the scheduler.
+MESSAGE_LOG = 20
 #: Seconds to wait for a first worker able to grade before giving up.
 WORKER_WAIT = 120.0
 
@@ -152,7 +160,7 @@ def portable(job: SubmissionJob) -> PortableJob | None:
         return None
     try:
         notebook = read_notebook_bytes(job.notebook_path)
-        files = tuple(folder_files(job.submission_dir))
+        files = tuple(folder_files(job.submission_dir, job.master.name))
     except (ValueError, OSError):
         return None
     return PortableJob(
@@ -329,10 +337,24 @@ def _has_plugin(name: str, dask_worker=None) -> bool:
     return dask_worker is not None and name in dask_worker.plugins
 
 
-def _set_allowed_failures(count: int, dask_scheduler=None) -> int:
-    before = dask_scheduler.allowed_failures
-    dask_scheduler.allowed_failures = count
-    return before
+def _shorten_message_log(comm, length: int) -> None:
+    """Keep at most ``length`` of the messages a Dask connection (a ``BatchedSend``) sent."""
+    log = comm.recent_message_log
+    if log.maxlen is None or log.maxlen > length:
+        comm.recent_message_log = deque(log, maxlen=length)
+
+
+def _configure_scheduler(allowed_failures: int, message_log: int, dask_scheduler=None) -> None:
+    """On the scheduler: a task is ``KilledWorker`` after ``allowed_failures`` + 1 deaths of
+    its workers; each connection to a worker, now and for workers that join later, keeps
+    ``message_log`` of the messages it sent (see :data:`MESSAGE_LOG`)."""
+    import dask
+
+    dask_scheduler.allowed_failures = allowed_failures
+    if dask.config.get("distributed.admin.low-level-log-length") > message_log:
+        dask.config.set({"distributed.admin.low-level-log-length": message_log})
+    for comm in dask_scheduler.stream_comms.values():
+        _shorten_message_log(comm, message_log)
 
 
 # --- the coordinator's side -------------------------------------------------------------------
@@ -404,7 +426,9 @@ def grade_on_cluster(
             "workers"
         ):  # a plugin already set up with this policy keeps its warm sessions
             client.register_plugin(GradingPlugin(policy), name=name)
-        client.run_on_scheduler(_set_allowed_failures, CRASH_ATTEMPTS - 1)
+        client.run_on_scheduler(_configure_scheduler, CRASH_ATTEMPTS - 1, MESSAGE_LOG)
+        if hasattr(client, "scheduler_comm"):  # update-graph messages carry submissions too
+            _shorten_message_log(client.scheduler_comm, MESSAGE_LOG)
         try:
             able = check_workers(client, name, note)
         except SandboxUnavailable:
