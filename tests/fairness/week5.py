@@ -124,7 +124,14 @@ SUBMISSIONS = [
         "w5_gradient_descent",
         {DESCENT},
         ("w5_gradient_descent", "    path = [x]\n", "    path = []\n"),
-        note="(an uphill step fails too, but runs 1000 steps: under load its message depends on time)",
+        note="the path without its start: row 0 is not x0",
+    ),
+    slip(
+        "descent_uphill",
+        "w5_gradient_descent",
+        {DESCENT},
+        ("w5_gradient_descent", "x = x - step * g", "x = x + step * g"),
+        note="a step up the gradient: row 1 names the mistake (the row count said 'stop at tol')",
     ),
     slip(
         "newton_step_sign",
