@@ -121,16 +121,13 @@ def read_learner_notebook(path: str):
 
 
 def parse_learner_notebook(data: bytes):
-    """``(notebook, notes)`` or raise ValueError with a one-line reason.
+    """``(notebook, notes)`` of bytes read by :func:`read_notebook_bytes` (which refused an
+    empty or too large file), or raise ValueError with a one-line reason.
 
     A notebook in today's format (nbformat 4) is its JSON as it is (a dict: grading reads
     cells with ``.get``, and nbformat's validation would cost ~4 ms a notebook that
     decides nothing); an older one is converted by nbformat.
     """
-    if not data:
-        raise ValueError("the notebook file is empty")
-    if len(data) > MAX_NOTEBOOK_BYTES:
-        raise ValueError(f"the notebook file is too large ({len(data)} bytes)")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
